@@ -1,0 +1,17 @@
+// framecodec's WebAssembly core: numeric exports over linear memory that the
+// TypeScript side lays out (see src/engine.ts). No allocator, no managed objects.
+export { scanDelimiters, resumeAt as delimiterResumeAt } from "./delimiter";
+export {
+  scanLength, status as lengthStatus, resumeAt as lengthResumeAt, corruptReason,
+  fieldValue, frameLength, headerLength,
+} from "./length_field";
+
+/** First byte past the module's static data; the TypeScript side lays out memory from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/** 1 in the SIMD build, 0 in the scalar one. */
+export function simd(): i32 {
+  return ASC_FEATURE_SIMD ? 1 : 0;
+}

@@ -1,0 +1,264 @@
+// Private: the engines and the memory they scan.
+//
+// An engine is a set of stateless hot loops (assembly/*.ts) plus the linear memory
+// they read. Decoders keep all their state in TypeScript and, per call, copy the
+// bytes to scan into the staging area, call a scanner, and read its results.
+// Nothing stays in linear memory between calls, so:
+//   - an idle decoder owns no WebAssembly memory (its partial frame lives in an
+//     ordinary JS buffer that the garbage collector reclaims), and nothing leaks
+//     when a decoder is forgotten;
+//   - linear memory stays small and fixed (it grows only for a delimiter table or
+//     a header larger than the defaults), however many decoders exist;
+//   - the engine can be replaced by `init()` between any two calls.
+//
+// Linear memory, laid out from the module's heap base:
+//
+//   base
+//   +------------------------------+  out:   OUT_CAP (position, length) i32 pairs,
+//   | results                      |         written by a scan, read right after it
+//   +------------------------------+  table: the delimiter table of the decoder
+//   | delimiter table              |         that scanned last (cached by identity)
+//   +------------------------------+  stage: carried tail + a window of the chunk;
+//   | staging                      |         also where zero-copy socket reads land
+//   +------------------------------+
+//
+// Re-entrancy: no user code runs between a scan and the reading of its results
+// (decoders defer user callbacks to the end of the call), so one scratch area
+// serves every decoder, nested ones included.
+import { JsMemory, jsScanners } from './_engine_js.js';
+import { FramingError, InvalidOptionError } from './errors.js';
+import { SCALAR_WASM, SIMD_WASM } from './_wasm.generated.js';
+
+export type Backend = 'wasm-simd' | 'wasm' | 'js';
+
+/** The numeric exports of assembly/index.ts. */
+export interface Scanners {
+  heapBase(): number;
+  simd(): number;
+  scanDelimiters(table: number, data: number, from: number, len: number, final: number, out: number, cap: number): number;
+  delimiterResumeAt(): number;
+  scanLength(
+    data: number, len: number, offset: number, field: number, little: number,
+    adjustment: number, strip: number, maxFrameLength: number, out: number, cap: number,
+  ): number;
+  lengthStatus(): number;
+  lengthResumeAt(): number;
+  corruptReason(): number;
+  fieldValue(): number;
+  frameLength(): number;
+  headerLength(): number;
+}
+
+interface MemoryLike {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** Results capacity of one scan (pairs). */
+export const OUT_CAP = 8192;
+/** Bytes of a chunk scanned per call; larger chunks are scanned in windows of this size. */
+export const WINDOW = 64 * 1024;
+const TABLE_MIN = 4096;
+const PAGE = 65536;
+
+export class Engine {
+  u8: Uint8Array<ArrayBuffer>;
+  i32: Int32Array<ArrayBuffer>;
+  f64: Float64Array<ArrayBuffer>;
+  readonly out: number;
+  table: number;
+  tableCap = TABLE_MIN;
+  stage: number;
+  stageCap = WINDOW + 1024;
+  /** The delimiter table now in linear memory (identity of the decoder's copy). */
+  loadedTable: Uint8Array | null = null;
+
+  constructor(
+    readonly name: Backend,
+    readonly x: Scanners,
+    private readonly memory: MemoryLike,
+  ) {
+    const base = (x.heapBase() + 15) & ~15;
+    this.out = base;
+    this.table = base + OUT_CAP * 8;
+    this.stage = this.table + this.tableCap;
+    this.u8 = new Uint8Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
+    this.f64 = new Float64Array(memory.buffer);
+    this.ensureMemory(this.stage + this.stageCap);
+  }
+
+  /** Re-creates the views if the memory grew (growing detaches the old buffer). */
+  views(): void {
+    if (this.u8.buffer !== this.memory.buffer) {
+      this.u8 = new Uint8Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
+      this.f64 = new Float64Array(this.memory.buffer);
+    }
+  }
+
+  private ensureMemory(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    this.views();
+  }
+
+  /** Makes the staging area at least `n` bytes long. */
+  reserveStage(n: number): void {
+    if (n <= this.stageCap) return;
+    this.stageCap = Math.max(n, this.stageCap * 2);
+    this.ensureMemory(this.stage + this.stageCap);
+  }
+
+  /** Copies a delimiter table in, unless it is the one already loaded. */
+  loadTable(table: Uint8Array): void {
+    if (this.loadedTable === table) return;
+    if (table.length > this.tableCap) {
+      this.tableCap = Math.ceil(table.length / 16) * 16;
+      this.stage = this.table + this.tableCap;
+      this.ensureMemory(this.stage + this.stageCap);
+    }
+    this.u8.set(table, this.table);
+    this.loadedTable = table;
+  }
+
+  /** Bytes in linear memory, for measurements. */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Selection: chosen once at import, replaceable by init().
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+function fromModule(module: WebAssembly.Module): Engine {
+  const instance = new WebAssembly.Instance(module, {});
+  const x = instance.exports as unknown as Scanners & { memory: WebAssembly.Memory };
+  if (typeof x.scanDelimiters !== 'function' || !(x.memory instanceof WebAssembly.Memory)) {
+    throw new InvalidOptionError('wasm', 'wasm is not a framecodec module: its exports lack scanDelimiters or memory');
+  }
+  return new Engine(x.simd() ? 'wasm-simd' : 'wasm', x, x.memory);
+}
+
+function jsEngine(): Engine {
+  const memory = new JsMemory(2);
+  return new Engine('js', jsScanners(memory), memory);
+}
+
+/** Compiles one of the embedded builds synchronously; null when this runtime refuses it. */
+function embedded(kind: 'wasm-simd' | 'wasm'): Engine | null {
+  try {
+    if (typeof WebAssembly !== 'object') return null;
+    const bytes = decodeBase64(kind === 'wasm-simd' ? SIMD_WASM : SCALAR_WASM);
+    if (!WebAssembly.validate(bytes)) return null;
+    return fromModule(new WebAssembly.Module(bytes));
+  } catch {
+    // No WebAssembly, a CSP without 'wasm-unsafe-eval', or a main-thread size limit.
+    return null;
+  }
+}
+
+function envBackend(): string | undefined {
+  try {
+    const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+    const v = p?.env?.FRAMECODEC_BACKEND;
+    if (v) return v;
+  } catch { /* Deno without --allow-env */ }
+  try {
+    const d = (globalThis as { Deno?: { env: { get(k: string): string | undefined } } }).Deno;
+    return d?.env.get('FRAMECODEC_BACKEND');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The default engine: FRAMECODEC_BACKEND if set, else the fastest this runtime runs. */
+function defaultEngine(): Engine {
+  const forced = envBackend();
+  if (forced === 'js') return jsEngine();
+  if (forced === 'wasm') return embedded('wasm') ?? jsEngine();
+  return embedded('wasm-simd') ?? embedded('wasm') ?? jsEngine();
+}
+
+/** The engine every decoder uses for its next call. */
+export let engine: Engine = defaultEngine();
+
+/** Options of {@link init}. */
+export interface InitOptions {
+  /**
+   * A framecodec WebAssembly module to use instead of the embedded one: its bytes,
+   * a compiled module, a URL to fetch, or a fetch Response.
+   */
+  wasm?: BufferSource | WebAssembly.Module | URL | Response;
+  /**
+   * `'js'` uses the pure TypeScript engine (e.g. under a CSP without
+   * `'wasm-unsafe-eval'`); `'wasm'` the best embedded WebAssembly build.
+   * @default 'wasm' when `wasm` is given, else the default choice
+   */
+  backend?: 'wasm' | 'js';
+}
+
+/**
+ * Re-initialises framecodec with another module source or engine. Not needed
+ * before first use: the package is ready on import. Decoders already built use
+ * the new engine from their next call on.
+ *
+ * @example
+ * ```ts
+ * import { init, backend } from 'framecodec';
+ * await init({ backend: 'js' });
+ * backend(); // 'js'
+ * ```
+ */
+export async function init(options: InitOptions = {}): Promise<void> {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidOptionError('options', 'init options must be an object');
+  }
+  const { wasm, backend: wanted } = options;
+  if (wanted !== undefined && wanted !== 'wasm' && wanted !== 'js') {
+    throw new InvalidOptionError('backend', `backend must be "wasm" or "js", got ${JSON.stringify(wanted)}`);
+  }
+  if (wanted === 'js') {
+    engine = jsEngine();
+    return;
+  }
+  if (wasm === undefined) {
+    const e = wanted === 'wasm' ? embedded('wasm-simd') ?? embedded('wasm') : defaultEngine();
+    if (!e) throw new FramingError('ERR_UNSUPPORTED_PLATFORM', 'WebAssembly is not available in this runtime');
+    engine = e;
+    return;
+  }
+  engine = fromModule(await compile(wasm));
+}
+
+async function compile(source: BufferSource | WebAssembly.Module | URL | Response): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (typeof URL !== 'undefined' && source instanceof URL) source = await fetch(source);
+  if (typeof Response !== 'undefined' && source instanceof Response) {
+    if (!source.ok) throw new InvalidOptionError('wasm', `fetching the wasm module failed: HTTP ${source.status}`);
+    return WebAssembly.compile(await source.arrayBuffer());
+  }
+  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source as BufferSource);
+  throw new InvalidOptionError('wasm', 'wasm must be a BufferSource, a WebAssembly.Module, a URL or a Response');
+}
+
+/**
+ * Which engine is active: `'wasm-simd'`, `'wasm'` (no SIMD in this runtime) or
+ * `'js'` (no WebAssembly). All three give identical results.
+ *
+ * @example
+ * ```ts
+ * import { backend } from 'framecodec';
+ * console.log(backend()); // 'wasm-simd' on Node 20, Deno and Chromium
+ * ```
+ */
+export function backend(): Backend {
+  return engine.name;
+}

@@ -1,0 +1,196 @@
+/**
+ * The interface every decoder implements, and the plumbing they share: stats,
+ * the failed and freed states, `frames` on errors, deferred `onDiscard` calls.
+ *
+ * Copy semantics of what a decoder returns:
+ * - `decode()` frames are stable: they never alias decoder or WebAssembly memory
+ *   and never change afterwards. A frame that lies wholly inside the chunk you
+ *   passed is a view on that chunk's buffer (no copy), so copy such frames first if
+ *   you overwrite your chunk buffer later. A frame that spans chunks is a fresh copy.
+ * - `decodeEach()` passes frames valid only during the `onFrame` call.
+ * - `TruncatedFrameError.partial` and `end()` frames are copies.
+ *
+ * @module
+ */
+import { FramingError, InvalidOptionError } from './errors.js';
+import type { DiscardInfo } from './_options.js';
+import { describe } from './_options.js';
+
+/** Counters kept over a decoder's life; neither `end()` nor `reset()` clears them. */
+export interface FrameStats {
+  /** Frames returned or passed to `onFrame` (one emitted by `end()` included). */
+  frames: number;
+  /** Total length of those frames. */
+  bytes: number;
+  /** Frames thrown away by `onTooLong: 'skip'` and `trailing: 'drop'`. */
+  discardedFrames: number;
+  /** Stream bytes thrown away by `onTooLong: 'skip'` and `trailing: 'drop'`. */
+  discardedBytes: number;
+}
+
+/** What every framecodec decoder offers. */
+export interface FrameDecoder {
+  /** Feeds bytes; returns, in order, the frames they complete. */
+  decode(chunk: Uint8Array | ArrayBuffer): Uint8Array[];
+  /** Feeds bytes; passes each completed frame to `onFrame` (valid during the call only); returns their number. */
+  decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void): number;
+  /** Signals the end of the stream; applies `trailing` to an incomplete frame; resets. */
+  end(): Uint8Array[];
+  /** Drops buffered bytes and a failed state (stats are kept). */
+  reset(): void;
+  /** Releases the decoder; any later call throws `ERR_DECODER_FREED`. */
+  free(): void;
+  [Symbol.dispose](): void;
+  /** Bytes held for an incomplete frame. */
+  readonly buffered: number;
+  readonly stats: FrameStats;
+}
+
+const disposeSymbol: typeof Symbol.dispose =
+  (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
+
+/** Turns what the caller passed into a Uint8Array view (no copy). */
+export function toBytes(chunk: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (chunk instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && chunk instanceof SharedArrayBuffer)) {
+    return new Uint8Array(chunk);
+  }
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw new InvalidOptionError('chunk', `chunk must be a Uint8Array or an ArrayBuffer, got ${describe(chunk)}`);
+}
+
+/**
+ * Base class of the decoders. A subclass implements `push` (consume one chunk,
+ * append completed frames to `out`), `finish` (end of stream), `clear` (drop
+ * state) and `held` (bytes buffered); this class does everything else.
+ * @internal
+ */
+export abstract class BaseDecoder implements FrameDecoder {
+  readonly stats: FrameStats = { frames: 0, bytes: 0, discardedFrames: 0, discardedBytes: 0 };
+  private failure: FramingError | null = null;
+  private freed = false;
+  private discards: DiscardInfo[] | null = null;
+
+  constructor(private readonly onDiscard: ((info: DiscardInfo) => void) | undefined) {}
+
+  protected abstract push(chunk: Uint8Array, out: Uint8Array[]): void;
+  protected abstract finish(out: Uint8Array[]): void;
+  protected abstract clear(): void;
+  protected abstract held(): number;
+
+  decode(chunk: Uint8Array | ArrayBuffer): Uint8Array[] {
+    this.usable();
+    const bytes = toBytes(chunk);
+    if (this.failure) throw this.failure.again();
+    const out: Uint8Array[] = [];
+    try {
+      this.push(bytes, out);
+    } catch (e) {
+      this.fault(e, out);
+    }
+    this.flushDiscards();
+    return out;
+  }
+
+  decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void): number {
+    if (typeof onFrame !== 'function') throw new InvalidOptionError('onFrame', `onFrame must be a function, got ${describe(onFrame)}`);
+    let frames: Uint8Array[];
+    try {
+      frames = this.decode(chunk);
+    } catch (e) {
+      if (e instanceof FramingError) {
+        const done = e.frames;
+        e.frames = [];
+        for (let i = 0; i < done.length; i++) onFrame(done[i]);
+      }
+      throw e;
+    }
+    for (let i = 0; i < frames.length; i++) onFrame(frames[i]);
+    return frames.length;
+  }
+
+  end(): Uint8Array[] {
+    this.usable();
+    const failure = this.failure;
+    if (failure) {
+      this.reset();
+      throw failure.again();
+    }
+    const out: Uint8Array[] = [];
+    try {
+      this.finish(out);
+    } catch (e) {
+      this.clear();
+      this.failure = null;
+      this.fault(e, out);
+    } finally {
+      this.clear();
+    }
+    this.flushDiscards();
+    return out;
+  }
+
+  reset(): void {
+    this.usable();
+    this.failure = null;
+    this.clear();
+  }
+
+  free(): void {
+    if (this.freed) return;
+    this.clear();
+    this.failure = null;
+    this.freed = true;
+  }
+
+  [disposeSymbol](): void {
+    this.free();
+  }
+
+  get buffered(): number {
+    return this.freed ? 0 : this.held();
+  }
+
+  /** Counts a dropped frame and queues its `onDiscard` call for the end of the call. */
+  protected discarded(bytes: number, offset: number): void {
+    this.stats.discardedFrames++;
+    this.stats.discardedBytes += bytes;
+    if (this.onDiscard) (this.discards ??= []).push({ reason: 'too-long', bytes, offset });
+  }
+
+  /** Counts a frame dropped by `trailing: 'drop'` (no `onDiscard` call). */
+  protected dropped(bytes: number): void {
+    this.stats.discardedFrames++;
+    this.stats.discardedBytes += bytes;
+  }
+
+  /** Marks the decoder failed and throws: every later decode/end throws the same code. */
+  protected fail(error: FramingError): never {
+    this.failure = error;
+    throw error;
+  }
+
+  private usable(): void {
+    if (this.freed) throw new FramingError('ERR_DECODER_FREED', 'this decoder was freed; create a new one');
+  }
+
+  private fault(e: unknown, out: Uint8Array[]): never {
+    if (e instanceof FramingError) e.frames = out;
+    this.flushDiscards();
+    throw e;
+  }
+
+  private flushDiscards(): void {
+    const list = this.discards;
+    if (!list) return;
+    this.discards = null;
+    for (const info of list) this.onDiscard!(info);
+  }
+}
+
+/** Counts a completed frame and appends it. */
+export function emit(stats: FrameStats, out: Uint8Array[], frame: Uint8Array): void {
+  stats.frames++;
+  stats.bytes += frame.length;
+  out.push(frame);
+}

@@ -1,0 +1,468 @@
+/**
+ * Delimiter framing: a boundary marker between frames, as Netty's
+ * `DelimiterBasedFrameDecoder` / `LineBasedFrameDecoder` and tokio-util's
+ * `AnyDelimiterCodec` / `LinesCodec`.
+ *
+ * `delimiter: '|'`, `disposition` `'discard'` (default), `'suffix'`, `'prefix'`:
+ * ```
+ * INPUT  "ab|c||d"       61 62 7c 63 7c 7c 64
+ * discard -> "ab"  "c"  ""   then "d" at end()     (trailing: 'emit')
+ * suffix  -> "ab|" "c|" "|"  then "d" at end()
+ * prefix  -> "ab"  "|c" "|"  then "|d" at end()
+ * ```
+ * Several delimiters: the match that starts earliest wins, and among those that
+ * start at the same byte the longest (`['\n', '\r\n']`: `"a\r\nb"` gives `"a"`).
+ *
+ * `LineDecoder` splits on `\n` and `\r\n` (and a lone `\r` with `allowCR`):
+ * ```
+ * INPUT  "one\r\ntwo\nthree"   6f 6e 65 0d 0a 74 77 6f 0a 74 68 72 65 65
+ * LineDecoder()                      -> "one" "two" then "three" at end()
+ * LineDecoder({ keepLineEnding })    -> "one\r\n" "two\n" then "three" at end()
+ * ```
+ * @module
+ */
+import { Carry, concat } from './_carry.js';
+import { engine, OUT_CAP, WINDOW } from './_engine.js';
+import { BaseDecoder, emit, toBytes } from './decoder.js';
+import { DelimiterInPayloadError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
+import { boolean, describe, limits, objectOption, oneOf, trailing, type LimitOptions, type Trailing } from './_options.js';
+
+/** A delimiter: bytes, or a string taken as UTF-8. */
+export type Delimiter = Uint8Array | string;
+export type Disposition = 'discard' | 'suffix' | 'prefix';
+
+/** Options of {@link DelimiterDecoder}. */
+export interface DelimiterDecoderOptions extends LimitOptions {
+  /** The delimiter, or several (any of them ends a frame). Required. */
+  delimiter: Delimiter | readonly Delimiter[];
+  /**
+   * `'discard'` strips the delimiter, `'suffix'` keeps it at the frame's end,
+   * `'prefix'` keeps it at the start of the next frame.
+   * @default 'discard'
+   */
+  disposition?: Disposition;
+  /** What `end()` does with bytes after the last delimiter. @default 'emit' */
+  trailing?: Trailing;
+}
+
+/** Options of {@link LineDecoder}. */
+export interface LineDecoderOptions extends LimitOptions {
+  /** A lone `\r` also ends a line. @default false */
+  allowCR?: boolean;
+  /** Keep `\n` / `\r\n` at the end of each line. @default false */
+  keepLineEnding?: boolean;
+  /** What `end()` does with a last line that has no line ending. @default 'emit' */
+  trailing?: Trailing;
+}
+
+/** Options of {@link DelimiterEncoder}. */
+export interface DelimiterEncoderOptions {
+  /** The delimiter to append (the first one, if several); all are checked against payloads. Required. */
+  delimiter: Delimiter | readonly Delimiter[];
+}
+
+// ---------------------------------------------------------------------------
+// Delimiter sets, encoded once as the table assembly/delimiter.ts reads (its
+// layout is drawn there) and shared by every decoder with the same delimiters.
+
+const TABLE_MEMBER = 16;
+const TABLE_ENTRIES = 272;
+
+interface DelimiterSet {
+  /** The table, as copied into linear memory. */
+  readonly table: Uint8Array;
+  /** The delimiters in the caller's order, deduplicated. */
+  readonly list: readonly Uint8Array[];
+  readonly maxLength: number;
+}
+
+const utf8 = new TextEncoder();
+const sets = new Map<string, DelimiterSet>();
+
+function delimiterSet(value: unknown): DelimiterSet {
+  const items = Array.isArray(value) ? value : [value];
+  if (value === undefined) throw new InvalidOptionError('delimiter', 'delimiter is required');
+  if (items.length === 0) throw new InvalidOptionError('delimiter', 'delimiter must not be an empty array');
+  const list: Uint8Array[] = [];
+  const seen = new Set<string>();
+  let key = '';
+  for (const item of items) {
+    let bytes: Uint8Array;
+    if (typeof item === 'string') bytes = utf8.encode(item);
+    else if (item instanceof Uint8Array) bytes = item.slice();
+    else throw new InvalidOptionError('delimiter', `delimiter must be a string, a Uint8Array or an array of them, got ${describe(item)}`);
+    if (bytes.length === 0) throw new InvalidOptionError('delimiter', 'delimiter must not be empty');
+    const k = bytes.join(',');
+    if (seen.has(k)) continue;
+    seen.add(k);
+    list.push(bytes);
+    key += k + ';';
+  }
+  let set = sets.get(key);
+  if (!set) {
+    if (sets.size >= 256) sets.clear();
+    set = { table: encodeTable(list), list, maxLength: Math.max(...list.map((d) => d.length)) };
+    sets.set(key, set);
+  }
+  return set;
+}
+
+function encodeTable(list: readonly Uint8Array[]): Uint8Array {
+  const sorted = [...list].sort((a, b) => b.length - a.length); // longest first
+  const firsts = [...new Set(sorted.map((d) => d[0]))];
+  const bytesAt = TABLE_ENTRIES + 8 * sorted.length;
+  const size = bytesAt + sorted.reduce((n, d) => n + d.length, 0);
+  const table = new Uint8Array(Math.ceil(size / 16) * 16);
+  const view = new DataView(table.buffer);
+  view.setUint32(0, sorted.length, true);
+  view.setUint32(4, firsts.length, true);
+  for (let k = 0; k < 4; k++) table[8 + k] = firsts[Math.min(k, firsts.length - 1)];
+  for (const b of firsts) table[TABLE_MEMBER + b] = 1;
+  let at = bytesAt;
+  sorted.forEach((d, k) => {
+    view.setUint32(TABLE_ENTRIES + 8 * k, at, true);
+    view.setUint32(TABLE_ENTRIES + 8 * k + 4, d.length, true);
+    table.set(d, at);
+    at += d.length;
+  });
+  return table;
+}
+
+const DISCARD = 0;
+const SUFFIX = 1;
+const PREFIX = 2;
+
+/**
+ * Splits a stream at delimiters.
+ *
+ * @example
+ * ```ts
+ * import { DelimiterDecoder } from 'framecodec';
+ * const decoder = new DelimiterDecoder({ delimiter: '\r\n' });
+ * const text = (f: Uint8Array) => new TextDecoder().decode(f);
+ * decoder.decode(new TextEncoder().encode('PING\r\nPO')).map(text); // ['PING']
+ * decoder.decode(new TextEncoder().encode('NG\r\n')).map(text);     // ['PONG']
+ * ```
+ */
+export class DelimiterDecoder extends BaseDecoder {
+  private readonly set: DelimiterSet;
+  private readonly disposition: number;
+  private readonly max: number;
+  private readonly failFast: boolean;
+  private readonly skip: boolean;
+  private readonly trailing: Trailing;
+
+  // All positions are stream offsets (bytes since the start or the last reset).
+  /** Bytes received before the current chunk. */
+  private total = 0;
+  /** Where the current frame starts (with 'prefix': where the delimiter opening it starts). */
+  private frameStart = 0;
+  /** Where its content starts: after its opening delimiter with 'prefix', else frameStart. */
+  private contentStart = 0;
+  /**
+   * The resume offset: every byte before it is resolved (delimiter or content).
+   * Bytes from here to `total` are the start of a possible delimiter, fewer than
+   * the longest one; they are rescanned with the next chunk, nothing else is.
+   */
+  private pos = 0;
+  /** The current frame is longer than maxFrameLength and is being dropped. */
+  private discarding = false;
+  /** Holds stream bytes [discarding ? pos : frameStart, total). */
+  private readonly carry = new Carry();
+
+  constructor(options: DelimiterDecoderOptions) {
+    const o = objectOption('options', options);
+    const lim = limits(o);
+    super(lim.onDiscard);
+    this.set = delimiterSet(o.delimiter);
+    this.disposition = [DISCARD, SUFFIX, PREFIX][
+      ['discard', 'suffix', 'prefix'].indexOf(oneOf<Disposition>('disposition', o.disposition, 'discard', ['discard', 'suffix', 'prefix']))
+    ];
+    this.max = lim.max;
+    this.failFast = lim.failFast;
+    this.skip = lim.skip;
+    this.trailing = trailing(o.trailing, 'emit');
+  }
+
+  protected held(): number {
+    return this.carry.len;
+  }
+
+  protected clear(): void {
+    this.total = this.frameStart = this.contentStart = this.pos = 0;
+    this.discarding = false;
+    this.carry.clear();
+  }
+
+  protected push(chunk: Uint8Array, out: Uint8Array[]): void {
+    const n = chunk.length;
+    if (n === 0) return;
+    const chunkBase = this.total;
+    const end = chunkBase + n;
+    const window = Math.max(WINDOW, 2 * this.set.maxLength);
+    while (this.pos < end) {
+      const from = this.pos;
+      const wlen = Math.min(end - from, window);
+      const count = this.scanWindow(from, wlen, chunk, chunkBase, false);
+      this.matches(from, count, chunk, chunkBase, out);
+      this.pos = from + engine.x.delimiterResumeAt();
+      if (!this.discarding && this.pos - this.contentStart > this.max) this.overLimit();
+      if (from + wlen === end && count < OUT_CAP) break;
+    }
+    this.keep(chunk, chunkBase);
+    this.total = end;
+  }
+
+  /**
+   * Copies stream bytes [from, from + wlen) into the staging area (the carried
+   * ones from the carry, the rest from `chunk`) and scans them.
+   */
+  private scanWindow(from: number, wlen: number, chunk: Uint8Array, chunkBase: number, final: boolean): number {
+    const e = engine;
+    e.loadTable(this.set.table);
+    e.reserveStage(wlen);
+    const u8 = e.u8;
+    let at = e.stage;
+    let take = wlen;
+    if (from < chunkBase) {
+      const carry = this.carry;
+      const k = from - (chunkBase - carry.len);
+      const tail = Math.min(carry.len - k, wlen);
+      for (let j = 0; j < tail; j++) u8[at + j] = carry.buf![k + j];
+      at += tail;
+      take -= tail;
+    }
+    if (take > 0) {
+      const c = Math.max(from - chunkBase, 0);
+      if (take < 16) for (let j = 0; j < take; j++) u8[at + j] = chunk[c + j];
+      else u8.set(chunk.subarray(c, c + take), at);
+    }
+    return e.x.scanDelimiters(e.table, e.stage, 0, wlen, final ? 1 : 0, e.out, OUT_CAP);
+  }
+
+  /** Turns the scan's matches (window positions, lengths) into frames. */
+  private matches(from: number, count: number, chunk: Uint8Array, chunkBase: number, out: Uint8Array[]): void {
+    const i32 = engine.i32;
+    const o = engine.out >> 2;
+    const disposition = this.disposition;
+    let frames = 0;
+    let bytes = 0;
+    for (let k = 0; k < count; k++) {
+      const m = from + i32[o + 2 * k];
+      const dl = i32[o + 2 * k + 1];
+      const start = this.frameStart;
+      if (this.discarding || m - this.contentStart > this.max) {
+        this.discarding = false;
+        this.frameStart = disposition === PREFIX ? m : m + dl;
+        this.contentStart = m + dl;
+        if (!this.skip) {
+          this.stats.frames += frames;
+          this.stats.bytes += bytes;
+          this.fail(this.tooLong(start));
+        }
+        this.discarded(this.frameStart - start, start);
+        continue;
+      }
+      const stop = disposition === SUFFIX ? m + dl : m;
+      let frame: Uint8Array;
+      if (start >= chunkBase) frame = chunk.subarray(start - chunkBase, stop - chunkBase);
+      else frame = this.spanning(start, stop, chunk, chunkBase);
+      out.push(frame);
+      frames++;
+      bytes += stop - start;
+      this.frameStart = disposition === PREFIX ? m : m + dl;
+      this.contentStart = m + dl;
+    }
+    this.stats.frames += frames;
+    this.stats.bytes += bytes;
+  }
+
+  /** A frame [start, stop) that begins in the carry. */
+  private spanning(start: number, stop: number, chunk: Uint8Array, chunkBase: number): Uint8Array {
+    const carry = this.carry;
+    const base = chunkBase - carry.len;
+    if (stop <= chunkBase) return carry.handOut(start - base, stop - base);
+    const buf = carry.buf!;
+    const need = stop - start;
+    if (start === base && !carry.shared && buf.length >= need) {
+      // Finish the frame in the carry's spare room and hand the buffer out.
+      buf.set(chunk.subarray(0, stop - chunkBase), carry.len);
+      return carry.handOut(0, need);
+    }
+    return concat(buf, start - base, carry.len, chunk, 0, stop - chunkBase);
+  }
+
+  /** More than maxFrameLength bytes of content and no delimiter yet. */
+  private overLimit(): void {
+    if (this.failFast && !this.skip) this.fail(this.tooLong(this.frameStart));
+    this.discarding = true;
+  }
+
+  /** After a chunk: keep the bytes of the unfinished frame (or of a possible delimiter). */
+  private keep(chunk: Uint8Array, chunkBase: number): void {
+    const carry = this.carry;
+    const holdFrom = this.discarding ? this.pos : this.frameStart;
+    const end = chunkBase + chunk.length;
+    if (holdFrom >= chunkBase) {
+      carry.clear();
+      if (holdFrom < end) carry.append(chunk, holdFrom - chunkBase, chunk.length, this.max + 2 * this.set.maxLength);
+      return;
+    }
+    carry.dropFront(holdFrom - (chunkBase - carry.len));
+    carry.append(chunk, 0, chunk.length, this.max + 2 * this.set.maxLength);
+  }
+
+  private tooLong(start: number): FrameTooLongError {
+    return new FrameTooLongError(
+      `frame at offset ${start} exceeds maxFrameLength ${this.max} (no delimiter within ${this.max} bytes)`,
+      this.max,
+      { offset: start },
+    );
+  }
+
+  protected finish(out: Uint8Array[]): void {
+    const total = this.total;
+    // A possible delimiter at the very end: resolve it now that no byte follows.
+    if (this.pos < total) {
+      const from = this.pos;
+      const count = this.scanWindow(from, total - from, new Uint8Array(0), total, true);
+      this.matches(from, count, new Uint8Array(0), total, out);
+      this.pos = total;
+    }
+    const start = this.frameStart;
+    const held = total - start;
+    if (this.discarding || total - this.contentStart > this.max) {
+      if (!this.skip) throw this.tooLong(start);
+      this.discarded(held, start);
+      return;
+    }
+    if (held === 0) return;
+    const base = total - this.carry.len;
+    if (this.trailing === 'emit') {
+      emit(this.stats, out, this.carry.handOut(start - base, this.carry.len));
+    } else if (this.trailing === 'drop') {
+      this.dropped(held);
+    } else {
+      throw new TruncatedFrameError(
+        `stream ended inside a frame: ${held} bytes after offset ${start} and no delimiter`,
+        this.carry.buf!.slice(start - base, this.carry.len),
+        { offset: start },
+      );
+    }
+  }
+}
+
+const LF = utf8.encode('\n');
+const CRLF = utf8.encode('\r\n');
+const CR = utf8.encode('\r');
+
+/**
+ * Splits a stream into lines ending in `\n` or `\r\n` (and a lone `\r` with
+ * `allowCR`). A `\r` at the end of a chunk waits for the next byte; a line never
+ * counts as too long because of the first bytes of its line ending.
+ *
+ * @example
+ * ```ts
+ * import { LineDecoder } from 'framecodec';
+ * const lines = new LineDecoder();
+ * const text = (f: Uint8Array) => new TextDecoder().decode(f);
+ * lines.decode(new TextEncoder().encode('GET / HTTP/1.1\r\nHost: a\r')).map(text); // ['GET / HTTP/1.1']
+ * lines.decode(new TextEncoder().encode('\n\r\n')).map(text);                       // ['Host: a', '']
+ * ```
+ */
+export class LineDecoder extends DelimiterDecoder {
+  constructor(options?: LineDecoderOptions) {
+    const o = objectOption('options', options);
+    const allowCR = boolean('allowCR', o.allowCR, false);
+    const keep = boolean('keepLineEnding', o.keepLineEnding, false);
+    super({
+      ...o,
+      delimiter: allowCR ? [LF, CRLF, CR] : [LF, CRLF],
+      disposition: keep ? 'suffix' : 'discard',
+      trailing: o.trailing,
+    });
+  }
+}
+
+/**
+ * Appends the delimiter to each payload, refusing payloads a receiver with the same
+ * delimiters would cut early.
+ *
+ * @example
+ * ```ts
+ * import { DelimiterEncoder } from 'framecodec';
+ * const encoder = new DelimiterEncoder({ delimiter: '\n' });
+ * encoder.encode(new TextEncoder().encode('hello')); // "hello\n" as bytes
+ * encoder.encode(new TextEncoder().encode('a\nb'));  // throws DelimiterInPayloadError
+ * ```
+ */
+export class DelimiterEncoder {
+  private readonly set: DelimiterSet;
+  private readonly delimiter: Uint8Array;
+
+  constructor(options: DelimiterEncoderOptions) {
+    const o = objectOption('options', options);
+    this.set = delimiterSet(o.delimiter);
+    this.delimiter = this.set.list[0];
+  }
+
+  /** The payload followed by the delimiter, in a new buffer. */
+  encode(payload: Uint8Array | ArrayBuffer): Uint8Array {
+    const bytes = toBytes(payload);
+    this.check(bytes);
+    return concat(bytes, 0, bytes.length, this.delimiter, 0, this.delimiter.length);
+  }
+
+  /** Many frames in one contiguous buffer. */
+  encodeAll(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array {
+    const list = Array.from(payloads, toBytes);
+    let total = 0;
+    for (const p of list) {
+      this.check(p);
+      total += p.length + this.delimiter.length;
+    }
+    const buf = new Uint8Array(total);
+    let at = 0;
+    for (const p of list) {
+      buf.set(p, at);
+      buf.set(this.delimiter, at + p.length);
+      at += p.length + this.delimiter.length;
+    }
+    return buf;
+  }
+
+  /** Runs the receiver's scanner over payload + delimiter: its first match must be ours. */
+  private check(payload: Uint8Array): void {
+    const at = firstMatch(this.set, payload, this.delimiter);
+    if (at !== payload.length) {
+      throw new DelimiterInPayloadError(
+        `payload of ${payload.length} bytes would be cut at byte ${at}: a receiver finds a delimiter there before the appended one`,
+        at,
+      );
+    }
+  }
+}
+
+/** Position of the first delimiter in a ++ b (the stream ends after b), or -1. */
+function firstMatch(set: DelimiterSet, a: Uint8Array, b: Uint8Array): number {
+  const e = engine;
+  const total = a.length + b.length;
+  const window = Math.max(WINDOW, 2 * set.maxLength);
+  let pos = 0;
+  for (;;) {
+    const wlen = Math.min(total - pos, window);
+    const last = pos + wlen === total;
+    e.loadTable(set.table);
+    e.reserveStage(wlen);
+    const u8 = e.u8;
+    const aEnd = Math.min(pos + wlen, a.length);
+    if (pos < aEnd) u8.set(a.subarray(pos, aEnd), e.stage);
+    const bFrom = Math.max(pos - a.length, 0);
+    const bTo = pos + wlen - a.length;
+    if (bTo > bFrom) u8.set(b.subarray(bFrom, bTo), e.stage + Math.max(aEnd - pos, 0));
+    const count = e.x.scanDelimiters(e.table, e.stage, 0, wlen, last ? 1 : 0, e.out, 1);
+    if (count > 0) return pos + e.i32[e.out >> 2];
+    if (last) return -1;
+    pos += e.x.delimiterResumeAt();
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The errors framecodec throws. Every error about input or options is a
+ * {@link FramingError} with a stable `code`; messages name the numbers involved.
+ *
+ * | class                     | code                       |
+ * | ------------------------- | -------------------------- |
+ * | `FrameTooLongError`       | `ERR_FRAME_TOO_LONG`       |
+ * | `CorruptLengthError`      | `ERR_CORRUPT_LENGTH`       |
+ * | `TruncatedFrameError`     | `ERR_TRUNCATED_FRAME`      |
+ * | `DelimiterInPayloadError` | `ERR_DELIMITER_IN_PAYLOAD` |
+ * | `InvalidOptionError`      | `ERR_INVALID_OPTION`       |
+ * | `FramingError`            | `ERR_DECODER_FREED`, `ERR_UNSUPPORTED_PLATFORM` |
+ *
+ * @module
+ */
+
+export type FramingErrorCode =
+  | 'ERR_FRAME_TOO_LONG'
+  | 'ERR_CORRUPT_LENGTH'
+  | 'ERR_TRUNCATED_FRAME'
+  | 'ERR_DELIMITER_IN_PAYLOAD'
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_DECODER_FREED'
+  | 'ERR_UNSUPPORTED_PLATFORM';
+
+export interface FramingErrorOptions {
+  /** Stream offset (bytes since the decoder began or was last reset) of the frame at fault. */
+  offset?: number;
+  cause?: unknown;
+}
+
+/**
+ * Base class of every framecodec error.
+ *
+ * @example
+ * ```ts
+ * import { LengthFieldDecoder, FramingError } from 'framecodec';
+ * const decoder = new LengthFieldDecoder({ maxFrameLength: 8 });
+ * try {
+ *   decoder.decode(new Uint8Array([0, 0, 0, 200]));
+ * } catch (e) {
+ *   if (e instanceof FramingError) console.log(e.code); // 'ERR_FRAME_TOO_LONG'
+ * }
+ * ```
+ */
+export class FramingError extends Error {
+  readonly code: FramingErrorCode;
+  /** Stream offset of the frame at fault, where one applies. */
+  offset?: number;
+  /**
+   * Frames that the failing `decode()` call completed before the fault, in order.
+   * Empty for errors not thrown by `decode()`.
+   */
+  frames: Uint8Array[] = [];
+
+  constructor(code: FramingErrorCode, message: string, options: FramingErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    if (options.offset !== undefined) this.offset = options.offset;
+  }
+
+  /** @internal A fresh error of the same class, code, message and offset (for a failed decoder). */
+  again(): FramingError {
+    const copy = Object.create(Object.getPrototypeOf(this)) as FramingError;
+    Object.assign(copy, this, { frames: [] });
+    Object.defineProperty(copy, 'message', { value: this.message, writable: true, configurable: true });
+    Object.defineProperty(copy, 'stack', { value: new Error(this.message).stack, writable: true, configurable: true });
+    return copy;
+  }
+}
+
+/** A frame is longer than `maxFrameLength`, or a payload is too long for its encoder. */
+export class FrameTooLongError extends FramingError {
+  /** The frame's length when known (length-field framing), else undefined. */
+  frameLength?: number;
+  readonly maxFrameLength: number;
+  constructor(message: string, maxFrameLength: number, options: FramingErrorOptions & { frameLength?: number } = {}) {
+    super('ERR_FRAME_TOO_LONG', message, options);
+    this.maxFrameLength = maxFrameLength;
+    if (options.frameLength !== undefined) this.frameLength = options.frameLength;
+  }
+}
+
+/** A length field gives an impossible frame length. */
+export class CorruptLengthError extends FramingError {
+  constructor(message: string, options: FramingErrorOptions = {}) {
+    super('ERR_CORRUPT_LENGTH', message, options);
+  }
+}
+
+/** The stream ended inside a frame (`trailing: 'error'`). `partial` holds its bytes (a copy). */
+export class TruncatedFrameError extends FramingError {
+  readonly partial: Uint8Array;
+  constructor(message: string, partial: Uint8Array, options: FramingErrorOptions = {}) {
+    super('ERR_TRUNCATED_FRAME', message, options);
+    this.partial = partial;
+  }
+}
+
+/** A payload given to a `DelimiterEncoder` would be cut early by a receiver. */
+export class DelimiterInPayloadError extends FramingError {
+  /** Where in the payload the receiver would find a delimiter. */
+  readonly position: number;
+  constructor(message: string, position: number) {
+    super('ERR_DELIMITER_IN_PAYLOAD', message);
+    this.position = position;
+  }
+}
+
+/** A constructor or function option is missing, of the wrong type or out of range. */
+export class InvalidOptionError extends FramingError {
+  /** The option's name. */
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super('ERR_INVALID_OPTION', message);
+    this.option = option;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * framecodec: restore message boundaries in byte streams. Length-field,
+ * fixed-length and delimiter framing with a WebAssembly (SIMD) core; the same API
+ * in Node, Deno, browsers and web workers. Ready on import.
+ *
+ * @example
+ * ```ts
+ * import { LineDecoder } from 'framecodec';
+ * const lines = new LineDecoder();
+ * lines.decode(new TextEncoder().encode('a\nb')); // [Uint8Array "a"]; "b" waits
+ * lines.end();                                     // [Uint8Array "b"]
+ * ```
+ * @module
+ */
+export { init, backend, type Backend, type InitOptions } from './_engine.js';
+export type { FrameDecoder, FrameStats } from './decoder.js';
+export type { DiscardInfo, LimitOptions, OnTooLong, Trailing } from './_options.js';
+export {
+  LengthFieldDecoder, LengthFieldEncoder,
+  type LengthFieldDecoderOptions, type LengthFieldEncoderOptions, type LengthFieldLength, type ByteOrder,
+} from './length_field.js';
+export {
+  FixedLengthDecoder, FixedLengthEncoder, type FixedLengthDecoderOptions, type FixedLengthEncoderOptions,
+} from './fixed_length.js';
+export {
+  DelimiterDecoder, LineDecoder, DelimiterEncoder,
+  type Delimiter, type Disposition, type DelimiterDecoderOptions, type LineDecoderOptions, type DelimiterEncoderOptions,
+} from './delimiter.js';
+export {
+  FramingError, FrameTooLongError, CorruptLengthError, TruncatedFrameError, DelimiterInPayloadError,
+  InvalidOptionError, type FramingErrorCode,
+} from './errors.js';
