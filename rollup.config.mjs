@@ -8,6 +8,8 @@ import { dts } from 'rollup-plugin-dts';
 const entries = ['index', 'node', 'cli'].filter((name) => existsSync(`src/${name}.ts`));
 const input = Object.fromEntries(entries.map((name) => [name, `src/${name}.ts`]));
 const external = [/^node:/];
+// The CLI entry is executable (package.json "bin").
+const shebang = (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : '');
 const ts = () => typescript({ tsconfig: './tsconfig.build.json' });
 
 export default [
@@ -16,7 +18,7 @@ export default [
     external,
     plugins: [ts()],
     output: [
-      { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+      { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', banner: shebang },
       { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', exports: 'named' },
     ],
   },

@@ -18,9 +18,11 @@
 //   | results                      |         written by a scan, read right after it
 //   +------------------------------+  table: the delimiter table of the decoder
 //   | delimiter table              |         that scanned last (cached by identity)
-//   +------------------------------+  stage: carried tail + a window of the chunk;
-//   | staging                      |         also where zero-copy socket reads land
-//   +------------------------------+
+//   +------------------------------+  stage: carried tail + a window of the chunk
+//   | staging                      |
+//   |   reserve (RESERVE bytes)    |  <- a carried tail is written just before...
+//   |   receive area (WINDOW)      |  <- ...bytes a socket read put here (zero-copy
+//   +------------------------------+     receive), which are then scanned in place
 //
 // Re-entrancy: no user code runs between a scan and the reading of its results
 // (decoders defer user callbacks to the end of the call), so one scratch area
@@ -54,6 +56,8 @@ interface MemoryLike {
   grow(pages: number): number;
 }
 
+/** Bytes before the receive area, room for a carried tail. */
+export const RESERVE = 4096;
 /** Results capacity of one scan (pairs). */
 export const OUT_CAP = 8192;
 /** Bytes of a chunk scanned per call; larger chunks are scanned in windows of this size. */
@@ -69,7 +73,7 @@ export class Engine {
   table: number;
   tableCap = TABLE_MIN;
   stage: number;
-  stageCap = WINDOW + 1024;
+  stageCap = RESERVE + WINDOW;
   /** The delimiter table now in linear memory (identity of the decoder's copy). */
   loadedTable: Uint8Array | null = null;
 
@@ -120,6 +124,50 @@ export class Engine {
     }
     this.u8.set(table, this.table);
     this.loadedTable = table;
+  }
+
+  /**
+   * Makes [tail[tailFrom, tailFrom + tailLen)][chunk[c, c + take)] contiguous in
+   * linear memory and returns its address. Copies into the staging area, except
+   * when the chunk already lies in linear memory: then only the tail is written,
+   * just before it (into the reserve, when the chunk is in the receive area).
+   */
+  place(tail: Uint8Array | null, tailFrom: number, tailLen: number, chunk: Uint8Array, c: number, take: number): number {
+    const u8 = this.u8;
+    if (chunk.buffer === u8.buffer) {
+      const at = chunk.byteOffset + c;
+      if (tailLen === 0) return at;
+      if (at === this.receive && tailLen <= RESERVE) {
+        u8.set(tail!.subarray(tailFrom, tailFrom + tailLen), at - tailLen);
+        return at - tailLen;
+      }
+    }
+    this.reserveStage(tailLen + take);
+    const dst = this.u8;
+    const stage = this.stage;
+    for (let j = 0; j < tailLen; j++) dst[stage + j] = tail![tailFrom + j];
+    if (take < 16) {
+      for (let j = 0; j < take; j++) dst[stage + tailLen + j] = chunk[c + j];
+    } else {
+      // With a chunk in linear memory, set() copies its source first: correct.
+      dst.set(chunk.subarray(c, c + take), stage + tailLen);
+    }
+    return stage;
+  }
+
+  /** Address of the receive area (see the layout above). */
+  get receive(): number {
+    return this.stage + RESERVE;
+  }
+
+  /**
+   * A view of the receive area: bytes written there and passed to a decoder's
+   * `decode()` are scanned where they lie, with no copy into linear memory. The
+   * view is valid until the next call into framecodec.
+   */
+  receiveArea(): Uint8Array<ArrayBuffer> {
+    this.views();
+    return this.u8.subarray(this.receive, this.receive + WINDOW);
   }
 
   /** Bytes in linear memory, for measurements. */

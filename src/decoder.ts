@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { engine } from './_engine.js';
 import { FramingError, InvalidOptionError } from './errors.js';
 import type { DiscardInfo } from './_options.js';
 import { describe } from './_options.js';
@@ -80,17 +81,35 @@ export abstract class BaseDecoder implements FrameDecoder {
 
   decode(chunk: Uint8Array | ArrayBuffer): Uint8Array[] {
     this.usable();
-    const bytes = toBytes(chunk);
+    let bytes = toBytes(chunk);
     if (this.failure) throw this.failure.again();
     const out: Uint8Array[] = [];
+    const inMemory = bytes.buffer === engine.u8.buffer;
+    if (inMemory) bytes = this.prepareInPlace(bytes);
     try {
       this.push(bytes, out);
     } catch (e) {
+      if (inMemory) stabilize(out, bytes.buffer);
       this.fault(e, out);
     }
+    if (inMemory) stabilize(out, bytes.buffer);
     this.flushDiscards();
     return out;
   }
+
+  /**
+   * The chunk lies in linear memory (zero-copy receive). Whatever may grow the
+   * memory is done first; growing detaches views, so the chunk is viewed anew.
+   */
+  private prepareInPlace(bytes: Uint8Array): Uint8Array {
+    const { byteOffset, length } = bytes;
+    this.prepare();
+    engine.views();
+    return new Uint8Array(engine.u8.buffer, byteOffset, length);
+  }
+
+  /** Subclasses load here what scanning needs (e.g. a delimiter table). */
+  protected prepare(): void {}
 
   decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void): number {
     if (typeof onFrame !== 'function') throw new InvalidOptionError('onFrame', `onFrame must be a function, got ${describe(onFrame)}`);
@@ -185,6 +204,26 @@ export abstract class BaseDecoder implements FrameDecoder {
     if (!list) return;
     this.discards = null;
     for (const info of list) this.onDiscard!(info);
+  }
+}
+
+/**
+ * Frames that are views on linear memory (chunk scanned in place) are copied out,
+ * all in one slab, so that `decode()` frames stay stable.
+ */
+function stabilize(out: Uint8Array[], memory: ArrayBufferLike): void {
+  let lo = Infinity;
+  let hi = -1;
+  for (const f of out) {
+    if (f.buffer !== memory) continue;
+    if (f.byteOffset < lo) lo = f.byteOffset;
+    if (f.byteOffset + f.length > hi) hi = f.byteOffset + f.length;
+  }
+  if (hi < 0) return;
+  const slab = new Uint8Array(memory, lo, hi - lo).slice();
+  for (let k = 0; k < out.length; k++) {
+    const f = out[k];
+    if (f.buffer === memory) out[k] = slab.subarray(f.byteOffset - lo, f.byteOffset - lo + f.length);
   }
 }
 

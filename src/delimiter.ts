@@ -220,24 +220,21 @@ export class DelimiterDecoder extends BaseDecoder {
   private scanWindow(from: number, wlen: number, chunk: Uint8Array, chunkBase: number, final: boolean): number {
     const e = engine;
     e.loadTable(this.set.table);
-    e.reserveStage(wlen);
-    const u8 = e.u8;
-    let at = e.stage;
-    let take = wlen;
+    let data: number;
     if (from < chunkBase) {
       const carry = this.carry;
       const k = from - (chunkBase - carry.len);
       const tail = Math.min(carry.len - k, wlen);
-      for (let j = 0; j < tail; j++) u8[at + j] = carry.buf![k + j];
-      at += tail;
-      take -= tail;
+      data = e.place(carry.buf, k, tail, chunk, 0, wlen - tail);
+    } else {
+      data = e.place(null, 0, 0, chunk, from - chunkBase, wlen);
     }
-    if (take > 0) {
-      const c = Math.max(from - chunkBase, 0);
-      if (take < 16) for (let j = 0; j < take; j++) u8[at + j] = chunk[c + j];
-      else u8.set(chunk.subarray(c, c + take), at);
-    }
-    return e.x.scanDelimiters(e.table, e.stage, 0, wlen, final ? 1 : 0, e.out, OUT_CAP);
+    return e.x.scanDelimiters(e.table, data, 0, wlen, final ? 1 : 0, e.out, OUT_CAP);
+  }
+
+  /** Loads what an in-place scan needs up front, so that no scan grows memory mid-chunk. */
+  protected prepare(): void {
+    engine.loadTable(this.set.table);
   }
 
   /** Turns the scan's matches (window positions, lengths) into frames. */

@@ -205,17 +205,9 @@ export class LengthFieldDecoder extends BaseDecoder {
     const tail = carry.len;
     const avail = tail + n - i;
     const wlen = Math.min(avail, this.probe ? tail + this.maxHeader : Math.max(WINDOW, tail + this.maxHeader));
-    e.reserveStage(wlen);
-    const u8 = e.u8;
-    if (tail > 0) u8.set(carry.buf!.subarray(0, tail), e.stage);
-    const take = wlen - tail;
-    if (take < 16) {
-      for (let k = 0; k < take; k++) u8[e.stage + tail + k] = chunk[i + k];
-    } else {
-      u8.set(chunk.subarray(i, i + take), e.stage + tail);
-    }
+    const data = e.place(carry.buf, 0, tail, chunk, i, wlen - tail);
     const count = e.x.scanLength(
-      e.stage, wlen, this.offset, this.field, this.little, this.adjustment, this.strip, this.max, e.out, OUT_CAP,
+      data, wlen, this.offset, this.field, this.little, this.adjustment, this.strip, this.max, e.out, OUT_CAP,
     );
     const i32 = e.i32;
     const o = e.out >> 2;
@@ -278,7 +270,7 @@ export class LengthFieldDecoder extends BaseDecoder {
       carry.clear();
       return s >= i ? s : i;
     }
-    if (status === CORRUPT) this.fail(this.corrupt(e.u8.subarray(e.stage + r + this.offset, e.stage + r + e.x.headerLength())));
+    if (status === CORRUPT) this.fail(this.corrupt(e.u8.slice(data + r + this.offset, data + r + e.x.headerLength())));
     return s; // OUT_FULL
   }
 
