@@ -1,0 +1,165 @@
+// Naive reference models of SPEC.md sections 2 to 5. They see the whole input at
+// once and walk it the obvious way (BigInt arithmetic, a byte-by-byte delimiter
+// search), with none of the decoders' machinery: no engine, no chunks, no carry.
+// A decoder under any chunking must produce exactly what these produce.
+import type { Outcome } from './_harness.js';
+import { hex } from './_harness.js';
+
+type Trailing = 'error' | 'emit' | 'drop';
+
+interface Sink {
+  frames: string[];
+  stats: Outcome['stats'];
+  discards: Outcome['discards'];
+  error?: Outcome['error'];
+}
+
+const sink = (): Sink => ({ frames: [], stats: { frames: 0, bytes: 0, discardedFrames: 0, discardedBytes: 0 }, discards: [] });
+const out = (s: Sink, f: Uint8Array) => {
+  s.frames.push(hex(f));
+  s.stats.frames++;
+  s.stats.bytes += f.length;
+};
+const drop = (s: Sink, bytes: number, offset: number, tooLong: boolean) => {
+  s.stats.discardedFrames++;
+  s.stats.discardedBytes += bytes;
+  if (tooLong) s.discards.push({ bytes, offset });
+};
+const trail = (s: Sink, input: Uint8Array, from: number, trailing: Trailing) => {
+  const rest = input.slice(from);
+  if (trailing === 'emit') out(s, rest);
+  else if (trailing === 'drop') drop(s, rest.length, from, false);
+  else s.error = { code: 'ERR_TRUNCATED_FRAME', offset: from, partial: hex(rest) };
+};
+
+export interface RefLengthOptions {
+  lengthFieldOffset: number;
+  lengthFieldLength: 1 | 2 | 3 | 4 | 8 | 'varint';
+  byteOrder: 'big' | 'little';
+  lengthAdjustment: number;
+  initialBytesToStrip?: number;
+  maxFrameLength: number;
+  onTooLong: 'error' | 'skip';
+  trailing: Trailing;
+}
+
+export function refLengthField(input: Uint8Array, o: RefLengthOptions): Outcome {
+  const s = sink();
+  const n = input.length;
+  let pos = 0;
+  while (pos < n) {
+    const at = pos + o.lengthFieldOffset;
+    let value = 0n;
+    let fieldBytes: number;
+    if (o.lengthFieldLength === 'varint') {
+      let i = 0;
+      let done = false;
+      while (at + i < n && i < 10) {
+        const b = input[at + i];
+        value += BigInt(b & 0x7f) << BigInt(7 * i);
+        i++;
+        if ((b & 0x80) === 0) {
+          done = true;
+          break;
+        }
+      }
+      if (!done && i === 10) return { ...s, error: { code: 'ERR_CORRUPT_LENGTH', offset: pos } };
+      if (!done) {
+        trail(s, input, pos, o.trailing);
+        return s;
+      }
+      fieldBytes = i;
+    } else {
+      fieldBytes = o.lengthFieldLength;
+      if (at + fieldBytes > n) {
+        trail(s, input, pos, o.trailing);
+        return s;
+      }
+      const field = input.slice(at, at + fieldBytes);
+      if (o.byteOrder === 'little') field.reverse();
+      for (const b of field) value = (value << 8n) | BigInt(b);
+    }
+    const header = o.lengthFieldOffset + fieldBytes;
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) return { ...s, error: { code: 'ERR_CORRUPT_LENGTH', offset: pos } };
+    const frame = BigInt(header) + value + BigInt(o.lengthAdjustment);
+    if (frame < BigInt(header)) return { ...s, error: { code: 'ERR_CORRUPT_LENGTH', offset: pos } };
+    if (frame > BigInt(o.maxFrameLength)) {
+      if (o.onTooLong === 'error') return { ...s, error: { code: 'ERR_FRAME_TOO_LONG', offset: pos } };
+      const dropped = Number(frame < BigInt(n - pos) ? frame : BigInt(n - pos));
+      drop(s, dropped, pos, true);
+      pos += dropped;
+      continue;
+    }
+    const strip = o.initialBytesToStrip ?? header;
+    if (frame < BigInt(strip)) return { ...s, error: { code: 'ERR_CORRUPT_LENGTH', offset: pos } };
+    const len = Number(frame);
+    if (pos + len > n) {
+      trail(s, input, pos, o.trailing);
+      return s;
+    }
+    out(s, input.slice(pos + strip, pos + len));
+    pos += len;
+  }
+  return s;
+}
+
+export interface RefDelimiterOptions {
+  delimiters: Uint8Array[];
+  disposition: 'discard' | 'suffix' | 'prefix';
+  maxFrameLength: number;
+  onTooLong: 'error' | 'skip';
+  trailing: Trailing;
+}
+
+/** Leftmost-longest, found by trying every delimiter at every position. */
+export function refDelimiter(input: Uint8Array, o: RefDelimiterOptions): Outcome {
+  const s = sink();
+  const n = input.length;
+  const prefix = o.disposition === 'prefix';
+  let frameStart = 0;
+  let contentStart = 0;
+  let p = 0;
+  const matchAt = (q: number) => {
+    let best = 0;
+    for (const d of o.delimiters) {
+      if (d.length <= best || q + d.length > n) continue;
+      if (d.every((b, k) => input[q + k] === b)) best = d.length;
+    }
+    return best;
+  };
+  while (p < n) {
+    const dl = matchAt(p);
+    if (dl === 0) {
+      p++;
+      continue;
+    }
+    const nextStart = prefix ? p : p + dl;
+    if (p - contentStart > o.maxFrameLength) {
+      if (o.onTooLong === 'error') return { ...s, error: { code: 'ERR_FRAME_TOO_LONG', offset: frameStart } };
+      drop(s, nextStart - frameStart, frameStart, true);
+    } else {
+      out(s, input.slice(frameStart, o.disposition === 'suffix' ? p + dl : p));
+    }
+    frameStart = nextStart;
+    contentStart = p + dl;
+    p += dl;
+  }
+  const held = n - frameStart;
+  if (held > 0) {
+    if (n - contentStart > o.maxFrameLength) {
+      if (o.onTooLong === 'error') return { ...s, error: { code: 'ERR_FRAME_TOO_LONG', offset: frameStart } };
+      drop(s, held, frameStart, true);
+    } else {
+      trail(s, input, frameStart, o.trailing);
+    }
+  }
+  return s;
+}
+
+export function refFixed(input: Uint8Array, frameLength: number, trailing: Trailing): Outcome {
+  const s = sink();
+  let pos = 0;
+  for (; pos + frameLength <= input.length; pos += frameLength) out(s, input.slice(pos, pos + frameLength));
+  if (pos < input.length) trail(s, input, pos, trailing);
+  return s;
+}
