@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, test } from 'vitest';
+import { backend, init, InvalidOptionError, LineDecoder } from '../src/index.js';
+import { engine } from '../src/_engine.js';
+import { bytes, text } from './_harness.js';
+
+const initial = backend();
+
+describe('engines', () => {
+  afterAll(async () => {
+    // Put back the engine this project runs on.
+    if (initial === 'js') await init({ backend: 'js' });
+    else await init({ wasm: readFileSync(`build/framecodec.${initial === 'wasm-simd' ? 'simd' : 'scalar'}.wasm`) });
+    expect(backend()).toBe(initial);
+  });
+
+  test('init() swaps the engine between calls; a decoder keeps its state across the swap', async () => {
+    const d = new LineDecoder();
+    expect(text(d.decode(bytes('one\ntw')))).toEqual(['one']);
+    await init({ backend: 'js' });
+    expect(backend()).toBe('js');
+    expect(text(d.decode(bytes('o\nthr')))).toEqual(['two']);
+    await init({ wasm: readFileSync('build/framecodec.scalar.wasm') });
+    expect(backend()).toBe('wasm');
+    expect(text(d.decode(bytes('ee\n')))).toEqual(['three']);
+    await init({ wasm: new WebAssembly.Module(readFileSync('build/framecodec.simd.wasm')) });
+    expect(backend()).toBe('wasm-simd');
+  });
+
+  test('init() rejects what is not a framecodec module, and unknown backends', async () => {
+    const empty = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+    await expect(init({ wasm: empty })).rejects.toThrow(InvalidOptionError);
+    await expect(init({ backend: 'gpu' as never })).rejects.toThrow(/^backend must be "wasm" or "js", got "gpu"$/);
+  });
+
+  test('linear memory stays small and does not grow with the number of decoders', () => {
+    const before = engine.memoryBytes;
+    const decoders = Array.from({ length: 10_000 }, () => new LineDecoder());
+    decoders.forEach((d, k) => d.decode(bytes(`partial line ${k}`)));
+    expect(engine.memoryBytes).toBe(before);
+    expect(before).toBeLessThanOrEqual(4 * 65536);
+  });
+
+  test('zero-copy receive: bytes written into the receive area are decoded in place, frames copied out', () => {
+    const d = new LineDecoder();
+    const area = engine.receiveArea();
+    const n = area.length;
+    area.set(bytes('alpha\nbe'));
+    const first = d.decode(area.subarray(0, 8));
+    expect(text(first)).toEqual(['alpha']);
+    expect(first[0].buffer).not.toBe(area.buffer); // copied out: stable
+    const again = engine.receiveArea();
+    again.set(bytes('ta\ngamma\n'));
+    const second = d.decode(again.subarray(0, 9));
+    expect(text(second)).toEqual(['beta', 'gamma']);
+    again.fill(0x78);
+    expect(text([...first, ...second])).toEqual(['alpha', 'beta', 'gamma']); // unaffected by reuse
+    expect(n).toBe(65536);
+  });
+});
