@@ -30,3 +30,4 @@ export {
   FramingError, FrameTooLongError, CorruptLengthError, TruncatedFrameError, DelimiterInPayloadError,
   InvalidOptionError, type FramingErrorCode,
 } from './errors.js';
+export { DecoderStream, EncoderStream, frames, type ByteSource, type FrameEncoder, type FramesOptions } from './streams.js';
