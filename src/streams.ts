@@ -175,9 +175,10 @@ export function frames(
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('options', `options must be an object, got ${describe(options)}`);
   }
+  const preventCancel = boolean('preventCancel', options.preventCancel, false);
   let chunks: AsyncIterable<Uint8Array | ArrayBuffer> | Iterable<Uint8Array | ArrayBuffer>;
   if (isReadableStream<Uint8Array | ArrayBuffer>(source)) {
-    chunks = readChunks(source, boolean('preventCancel', options.preventCancel, false));
+    chunks = readChunks(source, preventCancel);
   } else if (isIterable(source)) {
     chunks = source;
   } else {
