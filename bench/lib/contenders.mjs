@@ -1,0 +1,237 @@
+// The contenders: framecodec on each engine, the peer packages, hand-written loops
+// and the memcpy ceiling. Each is loaded inside its own worker thread (see run.mjs)
+// and turned, per scenario, into `run(chunks, sink)`: feed every chunk the way a
+// user of that package would, call `sink(frame)` once per frame, in order. `run`
+// may return a Promise (stream-based peers).
+//
+// How each one is driven, i.e. what is timed:
+//   framecodec        new decoder; decode(chunk) per chunk; every returned frame
+//                     to sink; end(). ("decodeEach": decodeEach(chunk, sink).)
+//   stream peers      new Transform; on('data', sink); write(chunk) per chunk,
+//                     waiting for 'drain' when write() says so; end(); resolved on
+//                     'end'. This is what piping a socket into the parser costs.
+//   it-length-prefixed  decode(chunks) over a synchronous iterable (its fastest
+//                     form; libp2p users usually run the async one, which adds a
+//                     promise per frame); sink(list.subarray()) per frame.
+//   hand-written      see hand.mjs; frames to sink directly.
+//   memcpy            copies every chunk into one preallocated buffer; no frames.
+
+import { IndexOfSplitter, DataViewLoop, VarintLoop, SubarrayLoop } from './hand.mjs';
+import { SCHEMES } from './scenarios.mjs';
+
+const DELIMITED = ['lines', 'byte', 'crlf', 'token'];
+const LENGTH = ['len4', 'varint'];
+const ALL = [...DELIMITED, ...LENGTH, 'fixed'];
+
+function delimiterOf(scheme) {
+  return SCHEMES[scheme].delimiter;
+}
+
+/** Feeds chunks to a Transform as a piped socket would, collecting 'data' events. */
+function streamRun(makeStream) {
+  return (chunks, sink) =>
+    new Promise((resolve, reject) => {
+      const s = makeStream();
+      s.on('data', sink);
+      s.on('error', reject);
+      s.on('end', resolve);
+      let i = 0;
+      const writeMore = () => {
+        while (i < chunks.length) {
+          if (!s.write(chunks[i++])) {
+            s.once('drain', writeMore);
+            return;
+          }
+        }
+        s.end();
+      };
+      writeMore();
+    });
+}
+
+function framecodecDecoder(fc, scheme, frameSize) {
+  switch (scheme) {
+    case 'lines':
+      return () => new fc.LineDecoder();
+    case 'byte':
+    case 'crlf':
+    case 'token': {
+      const delimiter = delimiterOf(scheme);
+      return () => new fc.DelimiterDecoder({ delimiter });
+    }
+    case 'len4':
+      return () => new fc.LengthFieldDecoder();
+    case 'varint':
+      return () => new fc.LengthFieldDecoder({ lengthFieldLength: 'varint' });
+    case 'fixed':
+      return () => new fc.FixedLengthDecoder({ frameLength: frameSize });
+  }
+  throw new Error(`no framecodec decoder for ${scheme}`);
+}
+
+function framecodec(engine, mode) {
+  return {
+    group: 'framecodec',
+    engine,
+    schemes: ALL,
+    async load({ dist }) {
+      const fc = await import(dist);
+      if (fc.backend() !== engine) throw new Error(`FRAMECODEC_BACKEND=${engine} but backend() is ${fc.backend()}`);
+      return (scn) => {
+        const make = framecodecDecoder(fc, scn.scheme, scn.frameSize);
+        if (mode === 'each') {
+          return (chunks, sink) => {
+            const d = make();
+            for (let i = 0; i < chunks.length; i++) d.decodeEach(chunks[i], sink);
+            const rest = d.end();
+            for (let k = 0; k < rest.length; k++) sink(rest[k]);
+          };
+        }
+        return (chunks, sink) => {
+          const d = make();
+          for (let i = 0; i < chunks.length; i++) {
+            const frames = d.decode(chunks[i]);
+            for (let k = 0; k < frames.length; k++) sink(frames[k]);
+          }
+          const rest = d.end();
+          for (let k = 0; k < rest.length; k++) sink(rest[k]);
+        };
+      };
+    },
+  };
+}
+
+function handLoop(schemes, make) {
+  return {
+    group: 'hand-written',
+    schemes,
+    async load() {
+      return (scn) => (chunks, sink) => {
+        const d = make(scn);
+        for (let i = 0; i < chunks.length; i++) d.push(chunks[i], sink);
+        d.end(sink);
+      };
+    },
+  };
+}
+
+/**
+ * id -> contender. Order is the display order. `fixedEngine` contenders only run
+ * the fixed-length scheme once: FixedLengthDecoder uses no engine.
+ */
+export const CONTENDERS = {
+  'framecodec (wasm-simd)': framecodec('wasm-simd', 'decode'),
+  'framecodec (wasm)': { ...framecodec('wasm', 'decode'), schemes: [...DELIMITED, ...LENGTH] },
+  'framecodec (js)': { ...framecodec('js', 'decode'), schemes: [...DELIMITED, ...LENGTH] },
+  'framecodec decodeEach (wasm-simd)': { ...framecodec('wasm-simd', 'each'), extra: true },
+
+  'Buffer.indexOf loop': handLoop(DELIMITED, (scn) => new IndexOfSplitter(delimiterOf(scn.scheme), scn.scheme === 'lines')),
+  'DataView loop': handLoop(['len4'], () => new DataViewLoop()),
+  'varint loop': handLoop(['varint'], () => new VarintLoop()),
+  'subarray loop': handLoop(['fixed'], (scn) => new SubarrayLoop(scn.frameSize)),
+
+  split2: {
+    group: 'peer',
+    schemes: DELIMITED,
+    async load() {
+      const split2 = (await import('split2')).default;
+      return (scn) => {
+        const matcher = scn.scheme === 'lines' ? undefined : delimiterOf(scn.scheme);
+        return streamRun(() => (matcher === undefined ? split2() : split2(matcher)));
+      };
+    },
+  },
+  'binary-split': {
+    group: 'peer',
+    schemes: DELIMITED,
+    async load() {
+      const binarySplit = (await import('binary-split')).default;
+      return (scn) => streamRun(() => binarySplit(delimiterOf(scn.scheme)));
+    },
+  },
+  '@serialport/parser-delimiter': {
+    group: 'peer',
+    schemes: DELIMITED,
+    async load() {
+      const { DelimiterParser } = await import('@serialport/parser-delimiter');
+      return (scn) => streamRun(() => new DelimiterParser({ delimiter: delimiterOf(scn.scheme) }));
+    },
+  },
+  '@serialport/parser-readline': {
+    group: 'peer',
+    schemes: ['lines', 'crlf'],
+    async load() {
+      const { ReadlineParser } = await import('@serialport/parser-readline');
+      return (scn) => streamRun(() => new ReadlineParser({ delimiter: delimiterOf(scn.scheme) }));
+    },
+  },
+  '@serialport/parser-byte-length': {
+    group: 'peer',
+    schemes: ['fixed'],
+    async load() {
+      const { ByteLengthParser } = await import('@serialport/parser-byte-length');
+      return (scn) => streamRun(() => new ByteLengthParser({ length: scn.frameSize }));
+    },
+  },
+  'it-length-prefixed': {
+    group: 'peer',
+    schemes: LENGTH,
+    async load() {
+      const lp = await import('it-length-prefixed');
+      const u32 = (list) => {
+        if (list.byteLength < 4) throw new RangeError('need 4 bytes');
+        return list.getUint32(0);
+      };
+      u32.bytes = 4;
+      return (scn) => {
+        const options = scn.scheme === 'len4' ? { lengthDecoder: u32 } : undefined;
+        return (chunks, sink) => {
+          for (const list of lp.decode(chunks, options)) sink(list.subarray());
+        };
+      };
+    },
+  },
+  'length-prefixed-stream': {
+    group: 'peer',
+    schemes: ['varint'],
+    async load() {
+      const lps = (await import('length-prefixed-stream')).default;
+      return () => streamRun(() => lps.decode());
+    },
+  },
+  'frame-stream': {
+    group: 'peer',
+    schemes: ['len4'],
+    async load() {
+      const fs = (await import('frame-stream')).default;
+      return () => streamRun(() => fs.decode({ lengthSize: 4 }));
+    },
+  },
+
+  'memcpy (ceiling)': {
+    group: 'ceiling',
+    schemes: ALL,
+    noFrames: true,
+    async load() {
+      return () => {
+        let dst = null;
+        return (chunks) => {
+          let total = 0;
+          for (let i = 0; i < chunks.length; i++) total += chunks[i].length;
+          if (dst === null || dst.length !== total) dst = new Uint8Array(total);
+          let at = 0;
+          for (let i = 0; i < chunks.length; i++) {
+            dst.set(chunks[i], at);
+            at += chunks[i].length;
+          }
+          return dst;
+        };
+      };
+    },
+  },
+};
+
+/** Contenders that race in a scenario of `scheme`. */
+export function contendersFor(scheme) {
+  return Object.keys(CONTENDERS).filter((id) => CONTENDERS[id].schemes.includes(scheme));
+}

@@ -1,0 +1,289 @@
+// Hand-written decoders: what a competent developer writes instead of a library.
+// Each one keeps correct state between chunks (a frame, header or delimiter split
+// over reads), copies the bytes it holds across chunks (so, like framecodec, it
+// stays correct when the caller reuses its chunk buffers), and hands out frames
+// that lie inside one chunk as views on it (`subarray`, no copy), as framecodec does.
+
+const MAX_FRAME = 8 * 1024 * 1024;
+
+/** Copy of chunk[from, to) that owns its bytes. */
+function copyOf(chunk, from, to) {
+  const c = Buffer.allocUnsafe(to - from);
+  chunk.copy(c, 0, from, to);
+  return c;
+}
+
+/**
+ * Splits at a delimiter with `Buffer.prototype.indexOf`. With `lines`, a `\r`
+ * before the `\n` is dropped too (LineDecoder's `\n` / `\r\n`).
+ */
+export class IndexOfSplitter {
+  constructor(delimiter, lines = false) {
+    this.needle = Buffer.from(delimiter);
+    this.single = this.needle.length === 1 ? this.needle[0] : -1;
+    this.lines = lines;
+    this.parts = []; // held bytes of the unfinished frame (copies)
+    this.held = 0;
+  }
+
+  push(chunk, sink) {
+    const needle = this.needle;
+    const L = needle.length;
+    let start = 0;
+    if (this.held > 0) {
+      // The frame began in earlier chunks. Its delimiter may straddle the
+      // boundary: look for it in the last L-1 held bytes + the first L-1 new ones.
+      let end = 0; // where the delimiter starts, relative to this chunk (< 0: in held bytes)
+      let found = false;
+      if (L > 1) {
+        const t = Math.min(L - 1, this.held);
+        const edge = Buffer.concat([this.lastHeld(t), chunk.subarray(0, L - 1)]);
+        const j = edge.indexOf(needle);
+        if (j >= 0 && j < t) {
+          end = j - t;
+          found = true;
+        }
+      }
+      if (!found) {
+        end = this.single >= 0 ? chunk.indexOf(this.single) : chunk.indexOf(needle);
+        if (end < 0) {
+          this.hold(chunk, 0);
+          return;
+        }
+      }
+      let frame = this.joined(chunk, end);
+      if (this.lines && frame.length > 0 && frame[frame.length - 1] === 13) frame = frame.subarray(0, frame.length - 1);
+      sink(frame);
+      start = end + L;
+    }
+    if (this.single >= 0) {
+      const b = this.single;
+      for (let i; (i = chunk.indexOf(b, start)) !== -1; start = i + 1) {
+        sink(chunk.subarray(start, this.lines && i > start && chunk[i - 1] === 13 ? i - 1 : i));
+      }
+    } else {
+      for (let i; (i = chunk.indexOf(needle, start)) !== -1; start = i + L) sink(chunk.subarray(start, i));
+    }
+    if (start < chunk.length) {
+      if (chunk.length - start > MAX_FRAME) throw new Error('frame too long');
+      this.hold(chunk, start);
+    }
+  }
+
+  end(sink) {
+    if (this.held > 0) sink(this.joined(null, 0));
+  }
+
+  hold(chunk, from) {
+    this.parts.push(copyOf(chunk, from, chunk.length));
+    this.held += chunk.length - from;
+    if (this.held > MAX_FRAME) throw new Error('frame too long');
+  }
+
+  lastHeld(t) {
+    const out = Buffer.allocUnsafe(t);
+    let k = t;
+    for (let p = this.parts.length - 1; p >= 0 && k > 0; p--) {
+      const part = this.parts[p];
+      const n = Math.min(k, part.length);
+      part.copy(out, k - n, part.length - n);
+      k -= n;
+    }
+    return out;
+  }
+
+  /** held[0, held + end) followed by chunk[0, end) when end > 0; resets the held bytes. */
+  joined(chunk, end) {
+    const total = this.held + end;
+    const out = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (const part of this.parts) {
+      const n = Math.min(part.length, total - at);
+      part.copy(out, at, 0, n);
+      at += n;
+      if (at === total) break;
+    }
+    if (end > 0) chunk.copy(out, at, 0, end);
+    this.parts = [];
+    this.held = 0;
+    return out;
+  }
+}
+
+/** A 4-byte big-endian length, then that many bytes; read with one `DataView` per chunk. */
+export class DataViewLoop {
+  head = Buffer.alloc(4);
+  headLen = 0;
+  body = null; // frame being assembled across chunks
+  bodyLen = 0;
+
+  push(chunk, sink) {
+    const n = chunk.length;
+    let i = 0;
+    if (this.headLen > 0) {
+      while (this.headLen < 4 && i < n) this.head[this.headLen++] = chunk[i++];
+      if (this.headLen < 4) return;
+      this.headLen = 0;
+      i = this.begin(this.head.readUInt32BE(0), chunk, i, sink);
+    }
+    if (this.body !== null) {
+      const body = this.body;
+      const take = Math.min(body.length - this.bodyLen, n - i);
+      chunk.copy(body, this.bodyLen, i, i + take);
+      this.bodyLen += take;
+      i += take;
+      if (this.bodyLen < body.length) return;
+      this.body = null;
+      sink(body);
+    }
+    const dv = new DataView(chunk.buffer, chunk.byteOffset, n);
+    while (i + 4 <= n) {
+      const len = dv.getUint32(i);
+      if (len > MAX_FRAME) throw new Error('frame too long');
+      if (i + 4 + len > n) {
+        this.begin(len, chunk, i + 4, sink);
+        return;
+      }
+      sink(chunk.subarray(i + 4, i + 4 + len));
+      i += 4 + len;
+    }
+    if (i < n) {
+      chunk.copy(this.head, 0, i, n);
+      this.headLen = n - i;
+    }
+  }
+
+  /** Header parsed, body starts at chunk[i]: a view if it is all here, else start a copy. */
+  begin(len, chunk, i, sink) {
+    if (len > MAX_FRAME) throw new Error('frame too long');
+    const n = chunk.length;
+    if (i + len <= n) {
+      sink(chunk.subarray(i, i + len));
+      return i + len;
+    }
+    this.body = Buffer.allocUnsafe(len);
+    chunk.copy(this.body, 0, i, n);
+    this.bodyLen = n - i;
+    return n;
+  }
+
+  end() {
+    if (this.headLen > 0 || this.body !== null) throw new Error('truncated frame');
+  }
+}
+
+/** An unsigned LEB128 length, then that many bytes. */
+export class VarintLoop {
+  head = Buffer.alloc(10);
+  headLen = 0;
+  body = null;
+  bodyLen = 0;
+
+  push(chunk, sink) {
+    const n = chunk.length;
+    let i = 0;
+    if (this.headLen > 0) {
+      // Finish a varint split across chunks.
+      let b = 0x80;
+      while (i < n && (b & 0x80) !== 0) {
+        if (this.headLen === 10) throw new Error('varint too long');
+        b = this.head[this.headLen++] = chunk[i++];
+      }
+      if ((b & 0x80) !== 0) return;
+      let v = 0;
+      for (let k = this.headLen - 1; k >= 0; k--) v = v * 128 + (this.head[k] & 0x7f);
+      this.headLen = 0;
+      i = this.begin(v, chunk, i);
+      if (i < 0) return;
+      sink(chunk.subarray(i - v, i));
+    }
+    if (this.body !== null) {
+      const body = this.body;
+      const take = Math.min(body.length - this.bodyLen, n - i);
+      chunk.copy(body, this.bodyLen, i, i + take);
+      this.bodyLen += take;
+      i += take;
+      if (this.bodyLen < body.length) return;
+      this.body = null;
+      sink(body);
+    }
+    while (i < n) {
+      let b = chunk[i];
+      let v;
+      let p = i + 1;
+      if (b < 0x80) {
+        v = b;
+      } else {
+        v = b & 0x7f;
+        let mul = 128;
+        for (;;) {
+          if (p >= n) {
+            chunk.copy(this.head, 0, i, n);
+            this.headLen = n - i;
+            return;
+          }
+          if (p - i === 10) throw new Error('varint too long');
+          b = chunk[p++];
+          v += (b & 0x7f) * mul;
+          if (b < 0x80) break;
+          mul *= 128;
+        }
+      }
+      if (v > MAX_FRAME) throw new Error('frame too long');
+      if (p + v > n) {
+        this.begin(v, chunk, p);
+        return;
+      }
+      sink(chunk.subarray(p, p + v));
+      i = p + v;
+    }
+  }
+
+  /** Returns the index after the frame when it is all in chunk, else starts a copy and returns -1. */
+  begin(len, chunk, i) {
+    if (len > MAX_FRAME) throw new Error('frame too long');
+    if (i + len <= chunk.length) return i + len;
+    this.body = Buffer.allocUnsafe(len);
+    chunk.copy(this.body, 0, i, chunk.length);
+    this.bodyLen = chunk.length - i;
+    return -1;
+  }
+
+  end() {
+    if (this.headLen > 0 || this.body !== null) throw new Error('truncated frame');
+  }
+}
+
+/** Fixed-length records with `subarray`. */
+export class SubarrayLoop {
+  constructor(size) {
+    this.size = size;
+    this.part = null;
+    this.partLen = 0;
+  }
+
+  push(chunk, sink) {
+    const size = this.size;
+    const n = chunk.length;
+    let i = 0;
+    if (this.part !== null) {
+      const take = Math.min(size - this.partLen, n);
+      chunk.copy(this.part, this.partLen, 0, take);
+      this.partLen += take;
+      i = take;
+      if (this.partLen < size) return;
+      sink(this.part);
+      this.part = null;
+    }
+    for (; i + size <= n; i += size) sink(chunk.subarray(i, i + size));
+    if (i < n) {
+      this.part = Buffer.allocUnsafe(size);
+      chunk.copy(this.part, 0, i, n);
+      this.partLen = n - i;
+    }
+  }
+
+  end() {
+    if (this.part !== null) throw new Error('truncated record');
+  }
+}
