@@ -9,7 +9,12 @@
 //   table + 0    u32  n           number of delimiters, sorted longest first
 //   table + 4    u32  k           number of distinct first bytes
 //   table + 8    u8[4]            the first bytes when k <= 4 (unused slots repeat [0])
-//   table + 12   u32  (reserved)
+//   table + 12   u32  mode        how a candidate is verified:
+//                                  SINGLE: every delimiter is one byte, a candidate is a match
+//                                  LINES: exactly \n and \r\n; the SIMD walk looks for \n only
+//                                    (k = 1) and looks one byte back for \r
+//                                  LINES_CR: \n, \r\n and \r; resolved inline
+//                                  GENERIC: compare each delimiter, longest first
 //   table + 16   u8[256]          member[b] = 1 when b starts some delimiter
 //   table + 272  u32[2 * n]       (offset from table, length) of each delimiter
 //   ...          u8[]             the delimiter bytes
@@ -18,6 +23,12 @@
 // order; positions are relative to `data`.
 
 export const TABLE_MEMBER: i32 = 16;
+export const GENERIC: u32 = 0;
+export const SINGLE: u32 = 1;
+export const LINES: u32 = 2;
+export const LINES_CR: u32 = 3;
+const CR: u8 = 13;
+const LF: u8 = 10;
 export const TABLE_ENTRIES: i32 = 272;
 
 let resume: i32 = 0;
@@ -27,66 +38,54 @@ export function resumeAt(): i32 {
   return resume;
 }
 
-// Next position >= p whose byte can start a delimiter, or len when none.
-//
-// Plain version:
-//   while (p < len && !member[data[p]]) p++
-//
-// With SIMD and at most four distinct first bytes, sixteen bytes are tested at
-// once: each first byte is splatted into a vector, compared lane-wise with
-// `i8x16.eq`, the comparisons are OR-ed, and `i8x16.bitmask` packs the lanes
-// into an int whose lowest set bit (`ctz`) is the first candidate. Loads are
-// unaligned (`v128.load` allows it). The last len % 16 bytes go through the
-// plain loop, so no load reads past `data + len`.
-// With more than four first bytes, or without SIMD, the 256-entry table is used.
+// Length of the delimiter at data[q], 0 when none starts there, -1 when one may
+// start there but the data ends first (pending). Delimiters are tried longest
+// first, so the first full match is the longest.
 @inline
-function nextCandidate(table: usize, data: usize, p: i32, len: i32): i32 {
-  const k = load<u32>(table, 4);
-  if (ASC_FEATURE_SIMD) {
-    if (k <= 4) {
-      const b0 = i8x16.splat(load<i8>(table, 8));
-      const b1 = i8x16.splat(load<i8>(table, 9));
-      const b2 = i8x16.splat(load<i8>(table, 10));
-      const b3 = i8x16.splat(load<i8>(table, 11));
-      if (k == 1) {
-        while (p + 16 <= len) {
-          const mask = i8x16.bitmask(i8x16.eq(v128.load(data + <usize>p), b0));
-          if (mask != 0) return p + ctz<i32>(mask);
-          p += 16;
-        }
-      } else if (k == 2) {
-        while (p + 16 <= len) {
-          const v = v128.load(data + <usize>p);
-          const mask = i8x16.bitmask(v128.or(i8x16.eq(v, b0), i8x16.eq(v, b1)));
-          if (mask != 0) return p + ctz<i32>(mask);
-          p += 16;
-        }
-      } else {
-        while (p + 16 <= len) {
-          const v = v128.load(data + <usize>p);
-          const m = v128.or(
-            v128.or(i8x16.eq(v, b0), i8x16.eq(v, b1)),
-            v128.or(i8x16.eq(v, b2), i8x16.eq(v, b3)),
-          );
-          const mask = i8x16.bitmask(m);
-          if (mask != 0) return p + ctz<i32>(mask);
-          p += 16;
-        }
-      }
+function matchAt(table: usize, data: usize, q: i32, len: i32, final: i32): i32 {
+  const n = load<u32>(table);
+  const entries = table + TABLE_ENTRIES;
+  for (let i: u32 = 0; i < n; i++) {
+    const d = table + <usize>load<u32>(entries + (<usize>i << 3));
+    const dlen = load<i32>(entries + (<usize>i << 3), 4);
+    const avail = len - q < dlen ? len - q : dlen;
+    let j = 0;
+    while (j < avail && load<u8>(data + <usize>(q + j)) == load<u8>(d + <usize>j)) j++;
+    if (j < avail) continue;
+    if (avail < dlen) {
+      if (final) continue;
+      return -1;
     }
+    return dlen;
   }
-  const member = table + TABLE_MEMBER;
-  while (p < len && load<u8>(member + <usize>load<u8>(data + <usize>p)) == 0) p++;
-  return p;
+  return 0;
+}
+
+// LINES_CR: the line ending at data[q] (a \r or a \n), or -1 for a \r that ends the data.
+@inline
+function lineEnding(data: usize, q: i32, len: i32, final: i32): i32 {
+  if (load<u8>(data + <usize>q) == LF) return 1;
+  if (q + 1 < len) return load<u8>(data + <usize>(q + 1)) == LF ? 2 : 1;
+  return final ? 1 : -1;
+}
+
+// Lanes equal to one of the k first bytes (k <= 4; unused splats repeat b0).
+@inline
+function candidates(v: v128, k: u32, b0: v128, b1: v128, b2: v128, b3: v128): v128 {
+  if (k == 1) return i8x16.eq(v, b0);
+  if (k == 2) return v128.or(i8x16.eq(v, b0), i8x16.eq(v, b1));
+  return v128.or(v128.or(i8x16.eq(v, b0), i8x16.eq(v, b1)), v128.or(i8x16.eq(v, b2), i8x16.eq(v, b3)));
 }
 
 /**
  * Scans data[from, len) for delimiters and writes up to `cap` matches to `out`.
  * Returns the number of matches; `resumeAt()` then gives where the next scan starts.
  *
+ * Plain version (what the scalar build runs):
+ *
  *   p = from
  *   while p < len:
- *     p = next byte that starts some delimiter
+ *     if no delimiter starts with data[p]: p += 1; continue     (256-entry table)
  *     for each delimiter, longest first:
  *       compare it with data[p, ...)
  *       mismatch inside the data  -> try the next delimiter
@@ -99,45 +98,111 @@ function nextCandidate(table: usize, data: usize, p: i32, len: i32): i32 {
  * first full match is the longest one, since any longer delimiter was tried first
  * and had mismatched (had it run out of data, the scan would have stopped).
  *
+ * SIMD version, when the delimiters have at most four distinct first bytes:
+ * 1. Skip: 64 bytes a step, four unaligned `v128.load`s, each compared lane-wise
+ *    (`i8x16.eq`) with the first bytes splatted into vectors; `v128.any_true` of
+ *    their OR says whether any of the 64 bytes can start a delimiter. Long frames
+ *    pass here at memory speed.
+ * 2. Walk: otherwise `i8x16.bitmask` packs the four compares into one 64-bit
+ *    mask; each set bit (lowest first: `ctz`, then `mask &= mask - 1`) is a
+ *    candidate, verified as above (or taken as is when every delimiter is one
+ *    byte). Bits inside a match just recorded are skipped. Dense matches (short
+ *    frames) cost a few instructions each, with no reload.
+ * 3. Tail: the last len % 64 bytes go through the plain loop, so no load reads
+ *    past data + len.
+ *
  * Each byte is compared at most (longest delimiter length) times. The resume
  * position is the start of a pending match at most, which is less than one
- * delimiter before len, so a caller that restarts there rescans fewer than
- * `maxLen` bytes.
+ * delimiter before len, so a caller that restarts there rescans fewer than the
+ * longest delimiter's length.
  *
  * Preconditions: 0 <= from <= len; out has room for 2 * cap i32.
  */
 export function scanDelimiters(table: usize, data: usize, from: i32, len: i32, final: i32, out: usize, cap: i32): i32 {
-  const n = load<u32>(table);
-  const entries = table + TABLE_ENTRIES;
+  const k = load<u32>(table, 4);
+  const mode = load<u32>(table, 12);
   let count = 0;
-  let p = from;
-  while (count < cap) {
-    p = nextCandidate(table, data, p, len);
-    if (p >= len) break;
-    let matched: i32 = 0;
-    for (let i: u32 = 0; i < n; i++) {
-      const d = table + <usize>load<u32>(entries + (<usize>i << 3));
-      const dlen = load<i32>(entries + (<usize>i << 3), 4);
-      const avail = len - p < dlen ? len - p : dlen;
-      let j = 0;
-      while (j < avail && load<u8>(data + <usize>(p + j)) == load<u8>(d + <usize>j)) j++;
-      if (j < avail) continue;
-      if (avail < dlen) {
-        if (final) continue;
-        resume = p;
-        return count;
+  let p = from; // candidates before p lie inside a recorded match
+  if (ASC_FEATURE_SIMD) {
+    if (k <= 4 && cap > 0) {
+      const b0 = i8x16.splat(load<i8>(table, 8));
+      const b1 = i8x16.splat(load<i8>(table, 9));
+      const b2 = i8x16.splat(load<i8>(table, 10));
+      const b3 = i8x16.splat(load<i8>(table, 11));
+      let block = from;
+      while (block + 64 <= len) {
+        const at = data + <usize>block;
+        const c0 = candidates(v128.load(at), k, b0, b1, b2, b3);
+        const c1 = candidates(v128.load(at, 16), k, b0, b1, b2, b3);
+        const c2 = candidates(v128.load(at, 32), k, b0, b1, b2, b3);
+        const c3 = candidates(v128.load(at, 48), k, b0, b1, b2, b3);
+        // 1. skip: nothing in these 64 bytes can start a delimiter
+        if (!v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) {
+          block += 64;
+          continue;
+        }
+        // 2. walk: one bit per candidate, lowest first
+        let mask: u64 = <u64>(<u32>i8x16.bitmask(c0)) | (<u64>(<u32>i8x16.bitmask(c1)) << 16)
+          | (<u64>(<u32>i8x16.bitmask(c2)) << 32) | (<u64>(<u32>i8x16.bitmask(c3)) << 48);
+        while (mask != 0) {
+          const q = block + <i32>ctz<u64>(mask);
+          mask &= mask - 1;
+          if (q < p) continue;
+          let start = q;
+          let m: i32;
+          if (mode == SINGLE) {
+            m = 1;
+          } else if (mode == LINES) {
+            // a \n; a \r just before it (and after the last match) makes it \r\n
+            if (q > p && load<u8>(data + <usize>(q - 1)) == CR) start = q - 1;
+            m = q + 1 - start;
+          } else if (mode == LINES_CR) {
+            m = lineEnding(data, q, len, final);
+          } else {
+            m = matchAt(table, data, q, len, final);
+          }
+          if (m < 0) {
+            resume = q;
+            return count;
+          }
+          if (m == 0) continue;
+          store<i32>(out + (<usize>count << 3), start);
+          store<i32>(out + (<usize>count << 3), m, 4);
+          p = start + m;
+          if (++count == cap) {
+            resume = p;
+            return count;
+          }
+        }
+        block += 64;
+        if (p > block) block = p; // past a delimiter longer than the rest of the block
       }
-      matched = dlen;
-      break;
+      if (p < block) {
+        // LINES skipped every \r: one just before the plain loop may start a \r\n.
+        p = block > p && mode == LINES && load<u8>(data + <usize>(block - 1)) == CR ? block - 1 : block;
+      }
     }
-    if (matched == 0) {
+  }
+  // 3. the plain loop: the tail, the scalar build, and more than four first bytes
+  const member = table + TABLE_MEMBER;
+  while (p < len && count < cap) {
+    if (load<u8>(member + <usize>load<u8>(data + <usize>p)) == 0) {
+      p++;
+      continue;
+    }
+    const m = matchAt(table, data, p, len, final);
+    if (m < 0) {
+      resume = p;
+      return count;
+    }
+    if (m == 0) {
       p++;
       continue;
     }
     store<i32>(out + (<usize>count << 3), p);
-    store<i32>(out + (<usize>count << 3), matched, 4);
+    store<i32>(out + (<usize>count << 3), m, 4);
+    p += m;
     count++;
-    p += matched;
   }
   resume = p < len ? p : len;
   return count;

@@ -107,6 +107,19 @@ function delimiterSet(value: unknown): DelimiterSet {
   return set;
 }
 
+// Verification modes (assembly/delimiter.ts draws them).
+const GENERIC = 0;
+const SINGLE = 1;
+const LINES = 2;
+const LINES_CR = 3;
+
+function tableMode(list: readonly Uint8Array[]): number {
+  const keys = new Set(list.map((d) => d.join(',')));
+  if (keys.size === 2 && keys.has('10') && keys.has('13,10')) return LINES;
+  if (keys.size === 3 && keys.has('10') && keys.has('13,10') && keys.has('13')) return LINES_CR;
+  return list.every((d) => d.length === 1) ? SINGLE : GENERIC;
+}
+
 function encodeTable(list: readonly Uint8Array[]): Uint8Array {
   const sorted = [...list].sort((a, b) => b.length - a.length); // longest first
   const firsts = [...new Set(sorted.map((d) => d[0]))];
@@ -115,8 +128,12 @@ function encodeTable(list: readonly Uint8Array[]): Uint8Array {
   const table = new Uint8Array(Math.ceil(size / 16) * 16);
   const view = new DataView(table.buffer);
   view.setUint32(0, sorted.length, true);
-  view.setUint32(4, firsts.length, true);
-  for (let k = 0; k < 4; k++) table[8 + k] = firsts[Math.min(k, firsts.length - 1)];
+  const mode = tableMode(list);
+  // LINES finds \r\n by its \n: the SIMD walk looks for \n alone.
+  const simdFirsts = mode === LINES ? [0x0a] : firsts;
+  view.setUint32(4, simdFirsts.length, true);
+  for (let k = 0; k < 4; k++) table[8 + k] = simdFirsts[Math.min(k, simdFirsts.length - 1)];
+  view.setUint32(12, mode, true);
   for (const b of firsts) table[TABLE_MEMBER + b] = 1;
   let at = bytesAt;
   sorted.forEach((d, k) => {
@@ -237,39 +254,48 @@ export class DelimiterDecoder extends BaseDecoder {
     engine.loadTable(this.set.table);
   }
 
-  /** Turns the scan's matches (window positions, lengths) into frames. */
+  /**
+   * Turns the scan's matches (window positions, lengths) into frames. A frame
+   * wholly inside the chunk is a view on the chunk's buffer, made with the
+   * Uint8Array constructor (a plain view, cheaper than subarray on a Buffer).
+   */
   private matches(from: number, count: number, chunk: Uint8Array, chunkBase: number, out: Uint8Array[]): void {
     const i32 = engine.i32;
     const o = engine.out >> 2;
-    const disposition = this.disposition;
+    const prefix = this.disposition === PREFIX;
+    const suffix = this.disposition === SUFFIX;
+    const max = this.max;
+    const buffer = chunk.buffer;
+    const base = chunk.byteOffset - chunkBase; // stream offset + base = byte offset in buffer
+    let start = this.frameStart;
+    let contentStart = this.contentStart;
     let frames = 0;
     let bytes = 0;
     for (let k = 0; k < count; k++) {
       const m = from + i32[o + 2 * k];
       const dl = i32[o + 2 * k + 1];
-      const start = this.frameStart;
-      if (this.discarding || m - this.contentStart > this.max) {
+      if (this.discarding || m - contentStart > max) {
         this.discarding = false;
-        this.frameStart = disposition === PREFIX ? m : m + dl;
+        this.frameStart = prefix ? m : m + dl;
         this.contentStart = m + dl;
-        if (!this.skip) {
-          this.stats.frames += frames;
-          this.stats.bytes += bytes;
-          this.fail(this.tooLong(start));
-        }
+        this.stats.frames += frames;
+        this.stats.bytes += bytes;
+        frames = bytes = 0;
+        if (!this.skip) this.fail(this.tooLong(start));
         this.discarded(this.frameStart - start, start);
+        start = this.frameStart;
+        contentStart = this.contentStart;
         continue;
       }
-      const stop = disposition === SUFFIX ? m + dl : m;
-      let frame: Uint8Array;
-      if (start >= chunkBase) frame = chunk.subarray(start - chunkBase, stop - chunkBase);
-      else frame = this.spanning(start, stop, chunk, chunkBase);
-      out.push(frame);
+      const stop = suffix ? m + dl : m;
+      out.push(start >= chunkBase ? new Uint8Array(buffer, base + start, stop - start) : this.spanning(start, stop, chunk, chunkBase));
       frames++;
       bytes += stop - start;
-      this.frameStart = disposition === PREFIX ? m : m + dl;
-      this.contentStart = m + dl;
+      start = prefix ? m : m + dl;
+      contentStart = m + dl;
     }
+    this.frameStart = start;
+    this.contentStart = contentStart;
     this.stats.frames += frames;
     this.stats.bytes += bytes;
   }

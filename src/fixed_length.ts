@@ -92,7 +92,9 @@ export class FixedLengthDecoder extends BaseDecoder {
       i = need;
     }
     const count = Math.floor((n - i) / size);
-    for (let k = 0; k < count; k++, i += size) out.push(chunk.subarray(i, i + size));
+    const buffer = chunk.buffer;
+    for (let k = 0, at = chunk.byteOffset + i; k < count; k++, at += size) out.push(new Uint8Array(buffer, at, size));
+    i += count * size;
     this.stats.frames += count;
     this.stats.bytes += count * size;
     this.frameStart += count * size;

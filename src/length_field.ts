@@ -224,11 +224,13 @@ export class LengthFieldDecoder extends BaseDecoder {
       k = 1;
     }
     let bytes = 0;
+    const buffer = chunk.buffer;
+    const at = chunk.byteOffset + shift; // window position + at = byte offset in buffer
     for (; k < count; k++) {
-      const ps = i32[o + 2 * k] + shift;
-      const pe = i32[o + 2 * k + 1] + shift;
-      out.push(chunk.subarray(ps, pe));
-      bytes += pe - ps;
+      const ps = i32[o + 2 * k];
+      const len = i32[o + 2 * k + 1] - ps;
+      out.push(new Uint8Array(buffer, at + ps, len));
+      bytes += len;
     }
     const r = e.x.lengthResumeAt();
     if (count > 0) {

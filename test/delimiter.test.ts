@@ -324,6 +324,29 @@ describe('properties', () => {
     );
   });
 
+  test('long inputs cross the 64-byte SIMD groups: the reference outcome under any chunking', () => {
+    // Sparse and dense delimiters over several hundred bytes, so that matches, look-backs
+    // (\r before \n) and pending starts fall on every position of a 64-byte group.
+    const longInput = fc.tuple(fc.array(fc.constantFrom(...alphabet, 0x78), { maxLength: 700 }), fc.integer({ min: 0, max: 8 }))
+      .map(([a, sparsity]) => Uint8Array.from(a.map((b, k) => (k % (sparsity + 1) === 0 ? b : 0x78))));
+    const sets = fc.oneof(
+      fc.array(delimiterBytes, { minLength: 1, maxLength: 3 }),
+      fc.constant([bytes('\n'), bytes('\r\n')]),
+      fc.constant([bytes('\n'), bytes('\r\n'), bytes('\r')]),
+      fc.constant([bytes('\n')]),
+      fc.constant([bytes('a'), bytes('b'), bytes('\n'), bytes('\0'), bytes('\r')]), // five first bytes
+    );
+    fc.assert(
+      fc.property(sets, delimiterOptions, longInput, fc.array(fc.nat(700), { maxLength: 6 }), (delimiters, o, input, cuts) => {
+        const options = { ...o, delimiters: [...delimiters] };
+        const discards: { bytes: number; offset: number }[] = [];
+        const got = run(new DelimiterDecoder(decoderFor(options, discards)), cut(input, cuts), discards);
+        expect(got).toEqual(refDelimiter(input, { ...options, delimiters: dedupe([...delimiters]) }));
+      }),
+      { numRuns: 600 },
+    );
+  });
+
   test('DelimiterEncoder accepts exactly the payloads a receiver gets back whole', () => {
     fc.assert(
       fc.property(fc.array(delimiterBytes, { minLength: 1, maxLength: 3 }), inputBytes, (delimiters, payload) => {
