@@ -15,12 +15,14 @@ import { usageError } from './cli_args.js';
 import { decodeCommand } from './cli_decode.js';
 import { encodeCommand } from './cli_encode.js';
 import { demoCommand } from './cli_demo.js';
+import { socketsCommand } from './cli_sockets.js';
 import { MAIN_HELP } from './cli_help.js';
 
 const COMMANDS: Record<string, (argv: readonly string[]) => Promise<void>> = {
   decode: decodeCommand,
   encode: encodeCommand,
   demo: demoCommand,
+  sockets: socketsCommand,
 };
 
 async function main(argv: readonly string[]): Promise<void> {
