@@ -152,11 +152,15 @@ export class Framed extends EventEmitter implements AsyncIterable<Uint8Array> {
     socket.resume();
   }
 
-  /** `'open'`, `'closing'` (we sent or queued our FIN), `'half-closed-remote'` (the peer sent its FIN), `'closed'`. */
+  /**
+   * `'open'`; `'closing'`: we sent or queued our FIN (`end()`, `close()`), or the
+   * socket is being destroyed; `'half-closed-remote'`: the peer sent its FIN and
+   * we have not; `'closed'`: the socket emitted `'close'`.
+   */
   get state(): FramedState {
     const s = this.socket;
-    if (this.#closed || s.destroyed) return 'closed';
-    if (this.#closeRequested || s.writableEnded) return 'closing';
+    if (this.#closed) return 'closed';
+    if (this.#closeRequested || s.writableEnded || s.destroyed) return 'closing';
     if (this.#remoteEnded) return 'half-closed-remote';
     return 'open';
   }
