@@ -6,7 +6,7 @@
 //                          writes bench/results/quick.json (not committed)
 //
 //   node bench/run.mjs [--quick] [--filter REGEX] [--rounds N] [--time MS]
-//                      [--out FILE] [--no-memory] [--no-build] [--report]
+//                      [--out FILE] [--no-memory] [--no-build] [--report] [--ref GIT-REF]
 //
 // Method (see docs/performance.md): each contender runs in its own worker thread
 // (one per contender and scheme), one at a time. Per scenario, every contender first decodes the input once and
@@ -17,7 +17,7 @@
 // median of all its samples over all rounds. Targets are reported, not enforced:
 // a missed target does not change the exit status.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -62,8 +62,11 @@ if (scenarios.length === 0) {
 }
 
 // ---------------------------------------------------------------------------
-// The code under test: dist/, rebuilt when older than its sources, then copied so
-// that a rebuild by someone else during the run cannot change it under us.
+// The code under test. Default: this working tree's dist/, rebuilt when older than
+// its sources. With --ref REF: that commit, exported with `git archive` into a
+// temporary directory and built there, so that uncommitted work in a shared
+// checkout is not what gets measured. Either way dist/ is copied first, so that a
+// rebuild by someone else during the run cannot change it under us.
 
 function newest(dir) {
   let t = 0;
@@ -74,17 +77,30 @@ function newest(dir) {
   return t;
 }
 
-const distFile = join(root, 'dist/index.js');
-const stale = !existsSync(distFile) || statSync(distFile).mtimeMs < Math.max(newest('src'), newest('assembly'));
-if (!flag('--no-build') && (!quick || stale)) {
-  console.error(stale ? 'dist/ is older than src/: building' : 'building dist/');
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-}
+const ref = option('--ref', null);
 const snapshot = mkdtempSync(join(tmpdir(), 'framecodec-bench-'));
-cpSync(join(root, 'dist'), snapshot, { recursive: true, filter: (p) => !p.endsWith('.ts') && !p.endsWith('.cts') });
-writeFileSync(join(snapshot, 'package.json'), '{"type":"module"}');
-const dist = pathToFileURL(join(snapshot, 'index.js')).href;
 process.on('exit', () => rmSync(snapshot, { recursive: true, force: true }));
+let distDir = join(root, 'dist');
+if (ref) {
+  const tree = join(snapshot, 'tree');
+  mkdirSync(tree);
+  console.error(`building ${ref} in ${tree}`);
+  execFileSync('sh', ['-c', `git archive --format=tar "$1" | tar -x -C "$2"`, 'sh', ref, tree], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] });
+  distDir = join(tree, 'dist');
+} else {
+  const distFile = join(root, 'dist/index.js');
+  const stale = !existsSync(distFile) || statSync(distFile).mtimeMs < Math.max(newest('src'), newest('assembly'));
+  if (!flag('--no-build') && (!quick || stale)) {
+    console.error(stale ? 'dist/ is older than src/: building' : 'building dist/');
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+}
+const under = join(snapshot, 'dist');
+cpSync(distDir, under, { recursive: true, filter: (p) => !p.endsWith('.ts') && !p.endsWith('.cts') });
+writeFileSync(join(under, 'package.json'), '{"type":"module"}');
+const dist = pathToFileURL(join(under, 'index.js')).href;
 
 function git(...a) {
   try {
@@ -106,8 +122,8 @@ const meta = {
   date: new Date().toISOString(),
   mode: quick ? 'quick' : filter ? `filter ${filter}` : 'full',
   command: `node bench/run.mjs ${args.join(' ')}`.trim(),
-  commit: git('rev-parse', '--short', 'HEAD'),
-  dirty: git('status', '--porcelain', '--', 'src', 'assembly') !== '',
+  commit: git('rev-parse', '--short', ref ?? 'HEAD'),
+  dirty: ref ? false : git('status', '--porcelain', '--', 'src', 'assembly') !== '',
   node: process.version,
   v8: process.versions.v8,
   cpu: cpuModel,
@@ -252,7 +268,7 @@ if (failed) {
 
 let memory = null;
 if (!flag('--no-memory')) {
-  const text = execFileSync(process.execPath, ['--expose-gc', join(root, 'bench/memory.mjs'), join(snapshot, 'index.js'), '--json'], {
+  const text = execFileSync(process.execPath, ['--expose-gc', join(root, 'bench/memory.mjs'), join(under, 'index.js'), '--json'], {
     encoding: 'utf8',
   });
   memory = JSON.parse(text);

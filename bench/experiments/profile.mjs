@@ -1,0 +1,69 @@
+// Runs one framecodec scenario in a loop for profiling with --cpu-prof, then
+// prints where the time went (self time per function, from the written profile).
+//
+//   node bench/experiments/profile.mjs lines/64B/64KiB-chunks [seconds=4] [decode|each]
+//   (FRAMECODEC_BACKEND picks the engine, as for any user; FRAMECODEC_DIST=path/to/dist/index.js
+//   profiles another build.)
+//
+// It re-executes itself under `node --cpu-prof --cpu-prof-interval 50`, so the
+// profile covers only the timed loop's process.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CONTENDERS } from '../lib/contenders.mjs';
+import { buildInput, makeScenario } from '../lib/scenarios.mjs';
+
+const [id = 'lines/64B/64KiB-chunks', seconds = '4', mode = 'decode'] = process.argv.slice(2);
+const dist = process.env.FRAMECODEC_DIST ? pathToFileURL(process.env.FRAMECODEC_DIST).href : new URL('../../dist/index.js', import.meta.url).href;
+
+if (!process.env.PROFILE_CHILD) {
+  const dir = mkdtempSync(join(tmpdir(), 'framecodec-prof-'));
+  execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', dir, fileURLToPath(import.meta.url), id, seconds, mode], {
+    stdio: 'inherit',
+    env: { ...process.env, PROFILE_CHILD: '1' },
+  });
+  const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile')));
+  summarize(JSON.parse(readFileSync(file, 'utf8')), file);
+} else {
+  const [scheme, size, chunk] = id.split('/');
+  const toBytes = (s) => (s.endsWith('KiB') ? Number(s.slice(0, -3)) * 1024 : Number(s.slice(0, -1)));
+  const scn = makeScenario(scheme, toBytes(size), chunk.startsWith('1460') ? 1460 : toBytes(chunk.split('-')[0]));
+  const engine = process.env.FRAMECODEC_BACKEND ?? 'wasm-simd';
+  const key = mode === 'each' ? 'framecodec decodeEach (wasm-simd)' : `framecodec (${engine})`;
+  const c = CONTENDERS[key];
+  const run = (await c.load({ dist }))(scn);
+  const input = buildInput(scn);
+  let n = 0;
+  const sink = () => n++;
+  const end = Date.now() + Number(seconds) * 1000;
+  let runs = 0;
+  const t0 = process.hrtime.bigint();
+  while (Date.now() < end) {
+    run(input.chunks, sink);
+    runs++;
+  }
+  const ns = Number(process.hrtime.bigint() - t0);
+  console.log(`${scn.id} ${key}: ${runs} runs, ${(input.wireBytes * runs / ns * 1e3).toFixed(0)} MB/s, ${(ns / (input.frames * runs)).toFixed(1)} ns/frame`);
+}
+
+function summarize(profile, file) {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const dt = profile.timeDeltas;
+  let total = 0;
+  profile.samples.forEach((id, k) => {
+    const n = nodes.get(id);
+    const f = n.callFrame;
+    const where = f.url ? `${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}` : '';
+    const key = `${f.functionName || '(anonymous)'} ${where}`.trim();
+    const t = dt[k] ?? 0;
+    self.set(key, (self.get(key) ?? 0) + t);
+    total += t;
+  });
+  console.log(`profile ${file}\nself time by function (top 18 of ${(total / 1000).toFixed(0)} ms):`);
+  [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 18).forEach(([k, t]) => {
+    console.log(`  ${(t / total * 100).toFixed(1).padStart(5)}%  ${k}`);
+  });
+}
