@@ -29,6 +29,12 @@ export interface FrameStats {
   discardedBytes: number;
 }
 
+/**
+ * Receives frames as ranges: frame `i` is `bytes.subarray(offsets[2 * i], offsets[2 * i + 1])`.
+ * `bytes` and `offsets` are valid only during the call.
+ */
+export type OnRanges = (bytes: Uint8Array, offsets: Int32Array, count: number) => void;
+
 /** What every framecodec decoder offers. */
 export interface FrameDecoder {
   /** Feeds bytes; returns, in order, the frames they complete. */
@@ -71,6 +77,8 @@ export abstract class BaseDecoder implements FrameDecoder {
   private failure: FramingError | null = null;
   private freed = false;
   private discards: DiscardInfo[] | null = null;
+  /** Set during decodeRanges(): the hot loops add ranges here instead of making views. */
+  protected ranges: Ranges | null = null;
 
   constructor(private readonly onDiscard: ((info: DiscardInfo) => void) | undefined) {}
 
@@ -128,6 +136,48 @@ export abstract class BaseDecoder implements FrameDecoder {
     return frames.length;
   }
 
+  /**
+   * The frame-offsets path, for proxies and routers that do not need an object per
+   * frame: feeds bytes like `decode()`, and passes the completed frames in batches of
+   * (start, end) offsets into a source buffer (the chunk itself, or a buffer that
+   * holds a frame which spanned chunks), in order. Nothing passed to `onFrames`
+   * outlives the call. Returns the number of frames. Errors as `decodeEach()`.
+   *
+   * @example
+   * ```ts
+   * import { LineDecoder } from 'framecodec';
+   * const lines = new LineDecoder();
+   * let total = 0;
+   * lines.decodeRanges(new TextEncoder().encode('a\nbb\nccc\n'), (bytes, offsets, count) => {
+   *   for (let i = 0; i < count; i++) total += offsets[2 * i + 1] - offsets[2 * i];
+   * });
+   * // total === 6
+   * ```
+   */
+  decodeRanges(chunk: Uint8Array | ArrayBuffer, onFrames: OnRanges): number {
+    if (typeof onFrames !== 'function') throw new InvalidOptionError('onFrames', `onFrames must be a function, got ${describe(onFrames)}`);
+    this.usable();
+    let bytes = toBytes(chunk);
+    if (this.failure) throw this.failure.again();
+    if (bytes.buffer === engine.u8.buffer) bytes = this.prepareInPlace(bytes);
+    const ranges = (this.ranges = Ranges.acquire());
+    const before = this.stats.frames;
+    const out: Uint8Array[] = [];
+    try {
+      this.push(bytes, out);
+    } catch (e) {
+      this.ranges = null;
+      ranges.deliver(onFrames);
+      if (e instanceof FramingError) e.frames = [];
+      this.flushDiscards();
+      throw e;
+    }
+    this.ranges = null;
+    ranges.deliver(onFrames);
+    this.flushDiscards();
+    return this.stats.frames - before;
+  }
+
   end(): Uint8Array[] {
     this.usable();
     const failure = this.failure;
@@ -168,6 +218,17 @@ export abstract class BaseDecoder implements FrameDecoder {
 
   get buffered(): number {
     return this.freed ? 0 : this.held();
+  }
+
+  /**
+   * Emits bytes[start, end): a view appended to `out`, or a range during decodeRanges().
+   * (The hot loops inline this.)
+   */
+  protected put(out: Uint8Array[], bytes: Uint8Array, start: number, end: number): void {
+    this.stats.frames++;
+    this.stats.bytes += end - start;
+    if (this.ranges !== null) this.ranges.add(bytes, start, end);
+    else out.push(start === 0 && end === bytes.length ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start));
   }
 
   /** Counts a dropped frame and queues its `onDiscard` call for the end of the call. */
@@ -224,6 +285,67 @@ function stabilize(out: Uint8Array[], memory: ArrayBufferLike): void {
   for (let k = 0; k < out.length; k++) {
     const f = out[k];
     if (f.buffer === memory) out[k] = slab.subarray(f.byteOffset - lo, f.byteOffset - lo + f.length);
+  }
+}
+
+/**
+ * Frames collected by decodeRanges(): (start, end) pairs, grouped in segments that
+ * share a source buffer. Delivered after the scan, so no user code runs while a
+ * decoder reads the engine's results. Pooled per nesting depth (an `onFrames` may
+ * itself call decodeRanges on another decoder), so the offsets array is reused.
+ * @internal
+ */
+export class Ranges {
+  private static readonly pool: Ranges[] = [];
+  private static depth = 0;
+
+  offsets = new Int32Array(16384);
+  n = 0;
+  private current: Uint8Array | null = null;
+  private readonly sources: Uint8Array[] = [];
+  private readonly ends: number[] = [];
+
+  static acquire(): Ranges {
+    const r = (Ranges.pool[Ranges.depth] ??= new Ranges());
+    Ranges.depth++;
+    return r;
+  }
+
+  add(bytes: Uint8Array, start: number, end: number): void {
+    if (bytes !== this.current) this.open(bytes);
+    const n = this.n;
+    if (n + 2 > this.offsets.length) this.grow();
+    this.offsets[n] = start;
+    this.offsets[n + 1] = end;
+    this.n = n + 2;
+  }
+
+  private open(bytes: Uint8Array): void {
+    if (this.current !== null) this.ends.push(this.n);
+    this.sources.push(bytes);
+    this.current = bytes;
+  }
+
+  private grow(): void {
+    const grown = new Int32Array(this.offsets.length * 2);
+    grown.set(this.offsets);
+    this.offsets = grown;
+  }
+
+  /** Passes the segments to `onFrames`, then returns this object to the pool. */
+  deliver(onFrames: OnRanges): void {
+    if (this.current !== null) this.ends.push(this.n);
+    const sources = this.sources.splice(0);
+    const ends = this.ends.splice(0);
+    const offsets = this.offsets;
+    this.current = null;
+    this.n = 0;
+    Ranges.depth--;
+    let from = 0;
+    for (let k = 0; k < sources.length; k++) {
+      onFrames(sources[k], from === 0 ? offsets : offsets.subarray(from), (ends[k] - from) >> 1);
+      from = ends[k];
+    }
   }
 }
 

@@ -267,6 +267,7 @@ export class DelimiterDecoder extends BaseDecoder {
     const max = this.max;
     const buffer = chunk.buffer;
     const base = chunk.byteOffset - chunkBase; // stream offset + base = byte offset in buffer
+    const ranges = this.ranges;
     let start = this.frameStart;
     let contentStart = this.contentStart;
     let frames = 0;
@@ -288,7 +289,14 @@ export class DelimiterDecoder extends BaseDecoder {
         continue;
       }
       const stop = suffix ? m + dl : m;
-      out.push(start >= chunkBase ? new Uint8Array(buffer, base + start, stop - start) : this.spanning(start, stop, chunk, chunkBase));
+      if (ranges === null) {
+        out.push(start >= chunkBase ? new Uint8Array(buffer, base + start, stop - start) : this.spanning(start, stop, chunk, chunkBase));
+      } else if (start >= chunkBase) {
+        ranges.add(chunk, start - chunkBase, stop - chunkBase);
+      } else {
+        const frame = this.spanning(start, stop, chunk, chunkBase);
+        ranges.add(frame, 0, frame.length);
+      }
       frames++;
       bytes += stop - start;
       start = prefix ? m : m + dl;

@@ -86,14 +86,20 @@ export class FixedLengthDecoder extends BaseDecoder {
         carry.append(chunk, 0, n, size);
         return;
       }
-      emit(this.stats, out, concat(carry.buf!, 0, carry.len, chunk, 0, need));
+      const frame = concat(carry.buf!, 0, carry.len, chunk, 0, need);
+      this.put(out, frame, 0, size);
       carry.clear();
       this.frameStart += size;
       i = need;
     }
     const count = Math.floor((n - i) / size);
     const buffer = chunk.buffer;
-    for (let k = 0, at = chunk.byteOffset + i; k < count; k++, at += size) out.push(new Uint8Array(buffer, at, size));
+    const ranges = this.ranges;
+    if (ranges === null) {
+      for (let k = 0, at = chunk.byteOffset + i; k < count; k++, at += size) out.push(new Uint8Array(buffer, at, size));
+    } else {
+      for (let k = 0, at = i; k < count; k++, at += size) ranges.add(chunk, at, at + size);
+    }
     i += count * size;
     this.stats.frames += count;
     this.stats.bytes += count * size;

@@ -178,7 +178,8 @@ export class LengthFieldDecoder extends BaseDecoder {
         i += take;
         if (this.carry.len < this.frameLength) break;
         const skip = this.strip < 0 ? this.headerLength : this.strip;
-        emit(this.stats, out, this.carry.take(skip));
+        const frame = this.carry.take();
+        this.put(out, frame, skip, frame.length);
         this.frameStart += this.frameLength;
         this.state = HEADER;
         this.probe = this.frameLength >= PROBE_AFTER;
@@ -218,18 +219,23 @@ export class LengthFieldDecoder extends BaseDecoder {
       // The first frame began in earlier chunks: its header was carried.
       const ps = i32[o];
       const pe = i32[o + 1];
-      const frame = ps >= tail ? chunk.subarray(ps + shift, pe + shift) : concat(carry.buf!, ps, tail, chunk, i, pe + shift);
-      emit(stats, out, frame);
+      if (ps >= tail) this.put(out, chunk, ps + shift, pe + shift);
+      else {
+        const frame = concat(carry.buf!, ps, tail, chunk, i, pe + shift);
+        this.put(out, frame, 0, frame.length);
+      }
       carry.clear();
       k = 1;
     }
     let bytes = 0;
     const buffer = chunk.buffer;
     const at = chunk.byteOffset + shift; // window position + at = byte offset in buffer
+    const ranges = this.ranges;
     for (; k < count; k++) {
       const ps = i32[o + 2 * k];
       const len = i32[o + 2 * k + 1] - ps;
-      out.push(new Uint8Array(buffer, at + ps, len));
+      if (ranges === null) out.push(new Uint8Array(buffer, at + ps, len));
+      else ranges.add(chunk, ps + shift, ps + shift + len);
       bytes += len;
     }
     const r = e.x.lengthResumeAt();
@@ -253,7 +259,7 @@ export class LengthFieldDecoder extends BaseDecoder {
       if (s >= i && s + frameLength <= n) {
         // The whole frame is in this chunk, past the window: a view, no copy.
         const skip = this.strip < 0 ? headerLength : this.strip;
-        emit(stats, out, chunk.subarray(s + skip, s + frameLength));
+        this.put(out, chunk, s + skip, s + frameLength);
         this.frameStart += frameLength;
         this.probe = frameLength >= PROBE_AFTER;
         return s + frameLength;

@@ -18,6 +18,11 @@ export interface Outcome {
   discards: { bytes: number; offset: number }[];
 }
 
+type DecodeRanges = (chunk: Uint8Array, onFrames: (bytes: Uint8Array, offsets: Int32Array, count: number) => void) => number;
+
+/** How a test feeds chunks: decode(), decodeEach() or decodeRanges(). */
+export const feedMode = fc.constantFrom<boolean | 'ranges'>(false, true, 'ranges');
+
 /** Cuts `input` at the given positions (sorted, deduplicated, inside the input). */
 export function cut(input: Uint8Array, cuts: number[]): Uint8Array[] {
   const points = [...new Set(cuts.filter((c) => c > 0 && c < input.length))].sort((a, b) => a - b);
@@ -39,7 +44,13 @@ export const bytewise = (input: Uint8Array) => Array.from(input, (b) => Uint8Arr
  * afterwards that none changed (returned frames must be stable). `each` uses
  * decodeEach (frames copied during the callback, as its contract requires).
  */
-export function run(decoder: FrameDecoder, chunks: Uint8Array[], discards: Outcome['discards'] = [], each = false): Outcome {
+export function run(
+  decoder: FrameDecoder,
+  chunks: Uint8Array[],
+  discards: Outcome['discards'] = [],
+  mode: boolean | 'ranges' = false,
+): Outcome {
+  const each = mode !== false;
   const got: Uint8Array[] = [];
   const snapshots: string[] = [];
   const keep = (fs: Uint8Array[]) => {
@@ -58,7 +69,13 @@ export function run(decoder: FrameDecoder, chunks: Uint8Array[], discards: Outco
   for (const chunk of chunks) {
     const seen: Uint8Array[] = [];
     try {
-      if (each) {
+      if (mode === 'ranges') {
+        const n = (decoder as FrameDecoder & { decodeRanges: DecodeRanges }).decodeRanges(chunk, (b, offsets, count) => {
+          for (let i = 0; i < count; i++) seen.push(b.slice(offsets[2 * i], offsets[2 * i + 1]));
+        });
+        if (n !== seen.length) throw new Error(`decodeRanges returned ${n} but passed ${seen.length} frames`);
+        keep(seen);
+      } else if (each) {
         const n = decoder.decodeEach(chunk, (f) => seen.push(f.slice()));
         if (n !== seen.length) throw new Error(`decodeEach returned ${n} but passed ${seen.length} frames`);
         keep(seen);
@@ -67,7 +84,7 @@ export function run(decoder: FrameDecoder, chunks: Uint8Array[], discards: Outco
       }
     } catch (e) {
       if (each && e instanceof FramingError) {
-        // decodeEach passed the frames before the fault to onFrame already.
+        // decodeEach/decodeRanges passed the frames before the fault already.
         keep(seen);
         if (e.frames.length) throw new Error('decodeEach error carries frames it already delivered');
       }

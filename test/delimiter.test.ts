@@ -5,7 +5,7 @@ import {
   TruncatedFrameError, type DelimiterDecoderOptions, type FrameDecoder,
 } from '../src/index.js';
 import { engine } from '../src/_engine.js';
-import { apply, bytes, bytewise, chunking, cut, expectError, hex, run, text } from './_harness.js';
+import { apply, bytes, bytewise, chunking, cut, expectError, feedMode, hex, run, text } from './_harness.js';
 import { refDelimiter, type RefDelimiterOptions } from './_reference.js';
 
 /** Feeds string chunks, then end(); returns the frames as text. */
@@ -285,7 +285,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(
         delimiterOptions.chain((o) => fc.record({ o: fc.constant(o), input: inputBytes })).chain(({ o, input }) =>
-          fc.record({ o: fc.constant(o), input: fc.constant(input), how: chunking(input.length), each: fc.boolean() })),
+          fc.record({ o: fc.constant(o), input: fc.constant(input), how: chunking(input.length), each: feedMode })),
         ({ o, input, how, each }) => {
           const discards: { bytes: number; offset: number }[] = [];
           const got = run(new DelimiterDecoder(decoderFor(o, discards)), apply(input, how), discards, each);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { FixedLengthDecoder, FixedLengthEncoder, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from '../src/index.js';
-import { apply, bytes, chunking, expectError, hex, run, text } from './_harness.js';
+import { apply, bytes, chunking, feedMode, expectError, hex, run, text } from './_harness.js';
 import { refFixed } from './_reference.js';
 
 describe('FixedLengthDecoder', () => {
@@ -40,9 +40,9 @@ describe('FixedLengthDecoder', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 7 }), fc.constantFrom<'error' | 'emit' | 'drop'>('error', 'emit', 'drop'),
-        fc.uint8Array({ maxLength: 50 }).chain((input) => fc.tuple(fc.constant(input), chunking(input.length))),
-        (frameLength, trailing, [input, how]) => {
-          expect(run(new FixedLengthDecoder({ frameLength, trailing }), apply(input, how))).toEqual(refFixed(input, frameLength, trailing));
+        fc.uint8Array({ maxLength: 50 }).chain((input) => fc.tuple(fc.constant(input), chunking(input.length))), feedMode,
+        (frameLength, trailing, [input, how], mode) => {
+          expect(run(new FixedLengthDecoder({ frameLength, trailing }), apply(input, how), [], mode)).toEqual(refFixed(input, frameLength, trailing));
         },
       ),
       { numRuns: 500 },
