@@ -189,12 +189,10 @@ export abstract class BaseDecoder implements FrameDecoder {
     try {
       this.finish(out);
     } catch (e) {
-      this.clear();
-      this.failure = null;
+      this.reset();
       this.fault(e, out);
-    } finally {
-      this.clear();
     }
+    this.clear();
     this.flushDiscards();
     return out;
   }

@@ -145,8 +145,8 @@ function encodeTable(list: readonly Uint8Array[]): Uint8Array {
   return table;
 }
 
-const DISCARD = 0;
-const SUFFIX = 1;
+const DISPOSITIONS: readonly Disposition[] = ['discard', 'suffix', 'prefix'];
+const SUFFIX = 1; // indexes into DISPOSITIONS
 const PREFIX = 2;
 
 /**
@@ -192,9 +192,7 @@ export class DelimiterDecoder extends BaseDecoder {
     const lim = limits(o);
     super(lim.onDiscard);
     this.set = delimiterSet(o.delimiter);
-    this.disposition = [DISCARD, SUFFIX, PREFIX][
-      ['discard', 'suffix', 'prefix'].indexOf(oneOf<Disposition>('disposition', o.disposition, 'discard', ['discard', 'suffix', 'prefix']))
-    ];
+    this.disposition = DISPOSITIONS.indexOf(oneOf('disposition', o.disposition, 'discard', DISPOSITIONS));
     this.max = lim.max;
     this.failFast = lim.failFast;
     this.skip = lim.skip;
