@@ -213,18 +213,27 @@ function embedded(kind: 'wasm-simd' | 'wasm'): Engine | null {
   }
 }
 
+/**
+ * FRAMECODEC_BACKEND, if this runtime lets us read it without asking: under Deno
+ * the env permission is queried first, so importing framecodec never prompts.
+ */
 function envBackend(): string | undefined {
+  const name = 'FRAMECODEC_BACKEND';
   try {
-    const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-    const v = p?.env?.FRAMECODEC_BACKEND;
-    if (v) return v;
-  } catch { /* Deno without --allow-env */ }
-  try {
-    const d = (globalThis as { Deno?: { env: { get(k: string): string | undefined } } }).Deno;
-    return d?.env.get('FRAMECODEC_BACKEND');
+    const deno = (globalThis as { Deno?: DenoLike }).Deno;
+    if (deno) {
+      const granted = deno.permissions?.querySync?.({ name: 'env', variable: name }).state === 'granted';
+      return granted ? deno.env.get(name) : undefined;
+    }
+    return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
   } catch {
     return undefined;
   }
+}
+
+interface DenoLike {
+  env: { get(name: string): string | undefined };
+  permissions?: { querySync?(descriptor: { name: 'env'; variable: string }): { state: string } };
 }
 
 /** The default engine: FRAMECODEC_BACKEND if set, else the fastest this runtime runs. */

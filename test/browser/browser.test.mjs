@@ -7,7 +7,8 @@
 //      with globalThis.WebAssembly deleted: backend() is 'js', results identical;
 //   3. a real WebSocket from a local `ws` server whose messages glue and split
 //      frames, decoded exactly (message by message, and through a DecoderStream);
-//   4. a Vite application importing 'framecodec' installed from `npm pack`, with
+//   4. a module worker using the built file;
+//   5. a Vite application importing 'framecodec' installed from `npm pack`, with
 //      no plugin or wasm configuration, built and run.
 //
 // Needs `npm run build` first (the npm script does it).
@@ -102,6 +103,11 @@ describe('the conformance suite in Chromium', () => {
     assert.equal(result.webAssembly, 'undefined');
     assert.ok(result.fingerprint === expected, 'the js engine without WebAssembly gives different frames');
   });
+});
+
+test('in a module worker', { timeout: 30_000 }, async () => {
+  const result = await resultOf(`${server.url}/page/worker`);
+  assert.deepEqual(result, { backend: 'wasm-simd', lines: ['a', 'b', 'c'], streamed: ['hi', ''] });
 });
 
 // ---------------------------------------------------------------------------
