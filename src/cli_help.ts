@@ -100,12 +100,13 @@ takes one 'data' event for one message would have seen, and what the decoder
 restores. It ends with throughput figures. Takes a few seconds.
 `;
 
-export const SOCKETS_HELP = `Usage: framecodec sockets [--port N]
+export const SOCKETS_HELP = `Usage: framecodec sockets [--port N] [--json]
 
 Prints the number of TCP sockets in each state (from /proc/net/tcp and
 /proc/net/tcp6), orphaned sockets and the orphan limit: the numbers to watch
 when FIN_WAIT1 sockets pile up. Linux only.
 
   --port N     only sockets whose local or remote port is N
+  --json       one JSON object instead of the table
   -h, --help   this text
 `;

@@ -6,8 +6,9 @@
 //   reads instead of letting data pile up.
 // - The Sink collects small writes into one buffer and hands it to the stream
 //   when it passes HIGH_WATER; after each input chunk the command awaits
-//   `settle()`, which waits for 'drain' if the stream asked for it. A buffer,
-//   once handed over, is never written again (a fresh one is allocated).
+//   `settle()`, which waits for 'drain' if the stream asked for it. A buffer
+//   handed over is written again only after the stream's write callback has
+//   said it is done with it (a few are kept for reuse).
 // - The progress line is drawn on stderr only when stderr is a terminal and the
 //   run has lasted more than a second.
 import { openSync, fstatSync, createReadStream } from 'node:fs';
@@ -16,6 +17,7 @@ import type { Readable, Writable } from 'node:stream';
 import { usageError } from './cli_args.js';
 
 const HIGH_WATER = 256 * 1024;
+const SPARES = 4;
 
 export interface Input {
   readonly stream: AsyncIterable<Buffer>;
@@ -71,9 +73,11 @@ function describeFsError(e: unknown, path: string): unknown {
 
 /** Buffered, backpressure-aware writes to a stream. */
 export class Sink {
-  private buf = Buffer.allocUnsafeSlow(HIGH_WATER);
+  private buf: Buffer = Buffer.allocUnsafeSlow(HIGH_WATER);
   private len = 0;
   private blocked = false;
+  /** Buffers the stream has finished with, for reuse. */
+  private readonly spare: Buffer[] = [];
   /** Bytes handed to the stream so far. */
   written = 0;
 
@@ -135,11 +139,16 @@ export class Sink {
 
   private handOver(): void {
     if (this.len === 0) return;
-    const full = this.buf.subarray(0, this.len);
-    this.written += this.len;
-    this.buf = Buffer.allocUnsafeSlow(this.buf.length);
+    const buf = this.buf;
+    const len = this.len;
+    this.written += len;
+    this.buf = this.spare.pop() ?? Buffer.allocUnsafeSlow(HIGH_WATER);
     this.len = 0;
-    if (!this.stream.write(full)) this.blocked = true;
+    // The stream is done with `buf` when the callback runs: keep it for reuse.
+    const recycle = (): void => {
+      if (buf.length === HIGH_WATER && this.spare.length < SPARES) this.spare.push(buf);
+    };
+    if (!this.stream.write(buf.subarray(0, len), recycle)) this.blocked = true;
   }
 }
 
