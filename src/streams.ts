@@ -25,7 +25,17 @@ import type { FrameDecoder } from './decoder.js';
 import { FramingError, InvalidOptionError } from './errors.js';
 import { boolean, describe } from './_options.js';
 
-/** What {@link EncoderStream} needs of an encoder: every framecodec encoder has it. */
+/**
+ * What {@link EncoderStream} needs of an encoder: every framecodec encoder has it.
+ *
+ * @example
+ * ```ts
+ * import { EncoderStream, type FrameEncoder } from 'framecodec';
+ * // A hand-written encoder: a 1-byte tag before each payload.
+ * const tagged: FrameEncoder = { encode: (payload) => new Uint8Array([0x01, ...payload]) };
+ * const stream = new EncoderStream(tagged);
+ * ```
+ */
 export interface FrameEncoder {
   /** Returns the framed bytes of one payload. */
   encode(payload: Uint8Array): Uint8Array;
@@ -46,7 +56,8 @@ export interface FrameEncoder {
  *   readable side none (high-water mark 0): a chunk is decoded only when every
  *   frame of the one before has been read and a read is waiting.
  * - The decoder is used, not owned: the stream never frees it. After the stream
- *   closes it is reset by `end()`; after an error it is failed until `reset()`.
+ *   closes it is reset by `end()`; after an error it is failed until `reset()`;
+ *   after a cancel or abort it keeps what it holds until `reset()`.
  *
  * @example
  * ```ts
@@ -65,7 +76,7 @@ export class DecoderStream extends TransformStream<Uint8Array | ArrayBuffer, Uin
     requireMethod(decoder, 'decoder', 'decode');
     super(
       {
-        async transform(chunk, controller) {
+        transform(chunk, controller) {
           let out: Uint8Array[];
           try {
             out = decoder.decode(chunk);
@@ -74,7 +85,7 @@ export class DecoderStream extends TransformStream<Uint8Array | ArrayBuffer, Uin
           }
           for (let i = 0; i < out.length; i++) controller.enqueue(out[i]);
         },
-        async flush(controller) {
+        flush(controller) {
           let out: Uint8Array[];
           try {
             out = decoder.end();
@@ -125,7 +136,17 @@ export class EncoderStream extends TransformStream<Uint8Array, Uint8Array> {
   }
 }
 
-/** What {@link frames} reads: a `ReadableStream`, or an async or sync iterable, of byte chunks. */
+/**
+ * What {@link frames} reads: a `ReadableStream`, or an async or sync iterable, of
+ * byte chunks (`Uint8Array`s, Node `Buffer`s, `ArrayBuffer`s).
+ *
+ * @example
+ * ```ts
+ * import type { ByteSource } from 'framecodec';
+ * const fromFetch: ByteSource = (await fetch('https://example.com/feed')).body!;
+ * const fromArray: ByteSource = [new Uint8Array([0, 1, 97])];
+ * ```
+ */
 export type ByteSource =
   | ReadableStream<Uint8Array | ArrayBuffer>
   | AsyncIterable<Uint8Array | ArrayBuffer>
@@ -140,6 +161,14 @@ export interface FramesOptions {
    * stream can still be read by someone else. Ignored for iterable sources,
    * whose `return()` is called as `for await` does.
    * @default false
+   *
+   * @example
+   * ```ts
+   * import { frames, LineDecoder } from 'framecodec';
+   * const body = new Response('HELLO\nrest of the stream').body!;
+   * for await (const line of frames(body, new LineDecoder(), { preventCancel: true })) break; // "HELLO"
+   * body.locked; // false: the rest can be read by someone else
+   * ```
    */
   preventCancel?: boolean;
 }
