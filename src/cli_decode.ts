@@ -6,8 +6,8 @@
 // each is formatted into the Sink's buffer at once (no per-frame allocation for
 // hex, text and raw). Frames completed before a fault are written before the
 // error is reported.
-import { FramingError, type FrameDecoder } from './index.js';
-import { choiceFlag, has, parseArgs, type ParsedArgs } from './cli_args.js';
+import { FramingError } from './index.js';
+import { choiceFlag, has, parseArgs } from './cli_args.js';
 import { DECODE_ONLY, ENCODE_ONLY, SCHEME_FLAGS, decoderFor, hints, schemeOf } from './cli_scheme.js';
 import { openInput, Progress, rate, Sink } from './cli_io.js';
 import { DECODE_HELP } from './cli_help.js';
@@ -21,7 +21,7 @@ export async function decodeCommand(argv: readonly string[]): Promise<void> {
     process.stdout.write(DECODE_HELP);
     return;
   }
-  const decoder = decoderFrom(args);
+  const decoder = decoderFor(args, schemeOf(args));
   const format = choiceFlag(args, 'format', FORMATS, 'text');
   const input = openInput(args.positionals, 'decode');
   const sink = new Sink(process.stdout);
@@ -54,10 +54,6 @@ export async function decodeCommand(argv: readonly string[]): Promise<void> {
         `input ${read} bytes  ${(ms / 1000).toFixed(3)} s  ${rate(read, ms)} MB/s\n`,
     );
   }
-}
-
-function decoderFrom(args: ParsedArgs): FrameDecoder {
-  return decoderFor(args, schemeOf(args));
 }
 
 const HEX = Buffer.from('0123456789abcdef', 'latin1');

@@ -261,7 +261,7 @@ async function sticky(server: Server, port: number, lines: string[]): Promise<bo
   lines.push(...wrap(`Nagle on:  ${arrival(shown.wire, shown.got.chunks, burstEnds)}`, '     '));
   lines.push(...wrap(`Nagle off: ${arrival(shown.wire, nodelay.chunks, burstEnds)}`, '     '));
   lines.push(...wrap(
-    'With Nagle on, the first small write of a burst leaves at once and the rest wait for its ACK, then leave together.',
+    "Nagle's algorithm: while a small segment is unacknowledged, further small writes wait and then leave together, so a burst typically arrives as one message, then the rest glued.",
     '   ',
   ));
   const biggest = shown.got.chunks.reduce((best, c, k) => (c.length > shown.got.chunks[best].length ? k : best), 0);
