@@ -292,6 +292,9 @@ export async function init(options: InitOptions = {}): Promise<void> {
     engine = e;
     return;
   }
+  if (typeof WebAssembly !== 'object') {
+    throw new FramingError('ERR_UNSUPPORTED_PLATFORM', 'WebAssembly is not available in this runtime; use init({ backend: \'js\' })');
+  }
   engine = fromModule(await compile(wasm));
 }
 

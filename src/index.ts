@@ -13,7 +13,7 @@
  * @module
  */
 export { init, backend, type Backend, type InitOptions } from './_engine.js';
-export type { FrameDecoder, FrameStats, OnRanges } from './decoder.js';
+export type { BaseDecoder, FrameDecoder, FrameStats, OnRanges } from './decoder.js';
 export type { DiscardInfo, LimitOptions, OnTooLong, Trailing } from './_options.js';
 export {
   LengthFieldDecoder, LengthFieldEncoder,
