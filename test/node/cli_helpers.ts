@@ -39,7 +39,7 @@ function distStale(): boolean {
   if (newest('src', isSource) > built || statSync(join(ROOT, 'rollup.config.mjs')).mtimeMs > built) return true;
   if (wasmStale()) return true;
   const simd = /SIMD_WASM = '([^']+)'/.exec(readFileSync(join(ROOT, 'src/_wasm.generated.ts'), 'utf8'))?.[1] ?? '';
-  const js = readdirSync(join(ROOT, 'dist')).filter((f) => f.endsWith('.js'));
+  const js = (readdirSync(join(ROOT, 'dist'), { recursive: true }) as string[]).filter((f) => f.endsWith('.js'));
   return !js.some((f) => readFileSync(join(ROOT, 'dist', f), 'latin1').includes(simd));
 }
 
