@@ -21,7 +21,8 @@ import { RESERVE, engine } from './_engine.js';
 import type { FrameDecoder } from './decoder.js';
 import { InvalidOptionError } from './errors.js';
 import { boolean, describe, integer, objectOption } from './_options.js';
-import { framesBefore, requireDecoder, requireEncoder, type FrameEncoder } from './node_transform.js';
+import { encodeMany, encodeOne, framesBefore, requireDecoder, requireEncoder } from './node_transform.js';
+import type { FrameEncoder } from './streams.js';
 import { receiverOf } from './zero_copy.js';
 
 /** Where a framed connection is in its close handshake. */
@@ -31,7 +32,10 @@ export type FramedState = 'open' | 'closing' | 'half-closed-remote' | 'closed';
 export interface FramedOptions {
   /** Splits the received bytes into frames. Required. framed() does not free it. */
   decoder: FrameDecoder;
-  /** Frames what `write()`/`writeAll()` send. Without one, they throw `InvalidOptionError`. */
+  /**
+   * Frames what `write()`/`writeAll()` send: any framecodec encoder (or any
+   * `FrameEncoder`). Without one, they throw `InvalidOptionError`.
+   */
   encoder?: FrameEncoder;
   /**
    * Bytes of received frames held for the iterator before reading pauses (the peer
@@ -179,14 +183,17 @@ export class Framed extends EventEmitter implements AsyncIterable<Uint8Array> {
   write(payload: Uint8Array | ArrayBuffer): boolean {
     const encoder = this.#writer('write');
     if (this.socket.destroyed) return false;
-    return this.socket.write(encoder.encode(payload));
+    return this.socket.write(encodeOne(encoder, payload));
   }
 
-  /** Frames every payload into one buffer and writes it with one socket write; as `write()`. */
+  /**
+   * Frames every payload into one buffer (the encoder's `encodeAll`, which checks
+   * them all first) and writes it with one socket write; otherwise as `write()`.
+   */
   writeAll(payloads: Iterable<Uint8Array | ArrayBuffer>): boolean {
     const encoder = this.#writer('writeAll');
     if (this.socket.destroyed) return false;
-    return this.socket.write(encoder.encodeAll(payloads));
+    return this.socket.write(encodeMany(encoder, payloads));
   }
 
   /**

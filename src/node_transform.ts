@@ -10,15 +10,34 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FrameDecoder } from './decoder.js';
+import { toBytes } from './decoder.js';
 import { FramingError, InvalidOptionError } from './errors.js';
 import { describe } from './_options.js';
+import type { FrameEncoder } from './streams.js';
 
-/** What every framecodec encoder offers (`LengthFieldEncoder`, `FixedLengthEncoder`, `DelimiterEncoder`). */
-export interface FrameEncoder {
-  /** One frame, in a new buffer. */
-  encode(payload: Uint8Array | ArrayBuffer): Uint8Array;
-  /** Many frames in one contiguous buffer (one socket write instead of many). */
-  encodeAll(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array;
+/** An encoder that may also frame many payloads into one buffer (every framecodec encoder can). */
+type BatchEncoder = FrameEncoder & { encodeAll?(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array };
+
+/** One frame of `payload` (a Uint8Array or an ArrayBuffer). */
+export function encodeOne(encoder: FrameEncoder, payload: Uint8Array | ArrayBuffer): Uint8Array {
+  return encoder.encode(toBytes(payload));
+}
+
+/**
+ * Every payload framed into one buffer: the encoder's `encodeAll` (all payloads are
+ * checked before anything is written), or its frames concatenated.
+ */
+export function encodeMany(encoder: FrameEncoder, payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array {
+  const batch = encoder as BatchEncoder;
+  if (typeof batch.encodeAll === 'function') return batch.encodeAll(payloads);
+  const frames = Array.from(payloads, (p) => encoder.encode(toBytes(p)));
+  const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+  let at = 0;
+  for (const f of frames) {
+    out.set(f, at);
+    at += f.length;
+  }
+  return out;
 }
 
 /** Buffer sizes of the transforms (passed to `stream.Transform`). */
@@ -39,8 +58,8 @@ export function requireDecoder(value: unknown, name = 'decoder'): FrameDecoder {
 
 export function requireEncoder(value: unknown, name = 'encoder'): FrameEncoder {
   const e = value as FrameEncoder | undefined;
-  if (!e || typeof e.encode !== 'function' || typeof e.encodeAll !== 'function') {
-    throw new InvalidOptionError(name, `${name} must be a framecodec encoder (with encode() and encodeAll()), got ${describe(value)}`);
+  if (!e || typeof e.encode !== 'function') {
+    throw new InvalidOptionError(name, `${name} must be an encoder (with encode()), got ${describe(value)}`);
   }
   return e;
 }
@@ -148,7 +167,7 @@ class Batch {
 
 /**
  * Payloads in, framed bytes out. Payloads written faster than the readable side is
- * read are encoded together with `encodeAll` (one chunk, so one socket write).
+ * read are framed together (`encodeAll`: one chunk, so one socket write).
  * A payload the encoder rejects (e.g. `FrameTooLongError`) fails the stream.
  */
 class EncoderTransform extends Transform {
@@ -162,7 +181,7 @@ class EncoderTransform extends Transform {
   override _transform(payload: Uint8Array | Batch, _encoding: BufferEncoding, callback: TransformCallback): void {
     let bytes: Uint8Array;
     try {
-      bytes = payload instanceof Batch ? this.#encoder.encodeAll(payload.payloads) : this.#encoder.encode(payload);
+      bytes = payload instanceof Batch ? encodeMany(this.#encoder, payload.payloads) : encodeOne(this.#encoder, payload);
     } catch (error) {
       callback(error as Error);
       return;
@@ -198,7 +217,7 @@ export function decoderTransform(decoder: FrameDecoder, options?: TransformOptio
 
 /**
  * A `stream.Transform` that frames each payload written to it with `encoder`
- * (object mode in, bytes out).
+ * (object mode in, bytes out): any framecodec encoder, or any `FrameEncoder`.
  *
  * @example
  * ```ts

@@ -4,9 +4,12 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   FixedLengthDecoder, FixedLengthEncoder, LengthFieldDecoder, LengthFieldEncoder, LineDecoder, DelimiterEncoder,
-  TruncatedFrameError, InvalidOptionError, type FrameDecoder,
+  TruncatedFrameError, InvalidOptionError, type FrameDecoder, type FrameEncoder as BaseEncoder,
 } from '../../src/index.js';
-import { framed, socketStates, type Framed, type FrameEncoder } from '../../src/node.js';
+
+/** The framecodec encoders all have encodeAll. */
+type FrameEncoder = BaseEncoder & { encodeAll(payloads: Uint8Array[]): Uint8Array };
+import { framed, socketStates, type Framed } from '../../src/node.js';
 import { pair, pollUntil, sleep, within, type Pair } from './tcp_helpers.js';
 
 const utf8 = new TextEncoder();
@@ -161,6 +164,22 @@ describe('errors and misuse', () => {
     expect(() => readOnly.write(utf8.encode('x'))).toThrow(InvalidOptionError);
     expect(() => readOnly.close({ timeoutMs: -1 })).toThrow(InvalidOptionError);
     expect(() => framed(p.accepted, {} as never)).toThrow(InvalidOptionError);
+  });
+
+  test('writeAll() with an encoder that has no encodeAll concatenates its frames into one write', async () => {
+    const p = (open = await pair());
+    // A hand-written encoder: a 1-byte length, then the payload.
+    const encoder = { encode: (payload: Uint8Array) => Uint8Array.from([payload.length, ...payload]) };
+    const client = framed(p.client, { decoder: new LengthFieldDecoder({ lengthFieldLength: 1 }), encoder });
+    const server = framed(p.accepted, { decoder: new LengthFieldDecoder({ lengthFieldLength: 1 }) });
+    const got = drain(server);
+    const writes: number[] = [];
+    const write = p.client.write.bind(p.client);
+    p.client.write = ((chunk: Uint8Array, ...rest: never[]) => (writes.push(chunk.length), write(chunk, ...rest))) as typeof p.client.write;
+    client.writeAll([utf8.encode('ab'), utf8.encode(''), utf8.encode('cde')]);
+    await client.end();
+    expect(await within(got, 5000, 'frames')).toEqual({ frames: ['ab', '', 'cde'] });
+    expect(writes).toEqual([3 + 1 + 4]);
   });
 
   test('an encoder error is thrown by write() and nothing is sent', async () => {

@@ -3,9 +3,12 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   DelimiterDecoder, DelimiterEncoder, FixedLengthDecoder, FixedLengthEncoder, LengthFieldDecoder,
-  LengthFieldEncoder, LineDecoder, type FrameDecoder,
+  LengthFieldEncoder, LineDecoder, type FrameDecoder, type FrameEncoder as BaseEncoder,
 } from '../../src/index.js';
-import { framed, type FrameEncoder } from '../../src/node.js';
+
+/** The framecodec encoders all have encodeAll. */
+type FrameEncoder = BaseEncoder & { encodeAll(payloads: Uint8Array[]): Uint8Array };
+import { framed } from '../../src/node.js';
 import {
   packetEffects, pair, randomBytes, randomLetters, recordReads, rng, sameFrames, within, type Pair,
 } from './tcp_helpers.js';
