@@ -110,3 +110,8 @@ export function describe(value: unknown): string {
   if (value instanceof Uint8Array) return `a Uint8Array of ${value.length} bytes`;
   return typeof value === 'function' ? 'a function' : `an ${typeof value}`;
 }
+
+/** "1 byte", "2 bytes": for messages. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

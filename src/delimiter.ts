@@ -25,7 +25,7 @@ import { Carry, concat } from './_carry.js';
 import { engine, OUT_CAP, WINDOW } from './_engine.js';
 import { BaseDecoder, emit, toBytes } from './decoder.js';
 import { DelimiterInPayloadError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
-import { boolean, describe, limits, objectOption, oneOf, trailing, type LimitOptions, type Trailing } from './_options.js';
+import { boolean, describe, limits, objectOption, oneOf, plural, trailing, type LimitOptions, type Trailing } from './_options.js';
 
 /** A delimiter: bytes, or a string taken as UTF-8. */
 export type Delimiter = Uint8Array | string;
@@ -373,7 +373,7 @@ export class DelimiterDecoder extends BaseDecoder {
       this.dropped(held);
     } else {
       throw new TruncatedFrameError(
-        `stream ended inside a frame: ${held} bytes after offset ${start} and no delimiter`,
+        `stream ended inside a frame: ${plural(held, 'byte')} after offset ${start} and no delimiter`,
         this.carry.buf!.slice(start - base, this.carry.len),
         { offset: start },
       );

@@ -18,7 +18,7 @@
 import { Carry, concat } from './_carry.js';
 import { BaseDecoder, emit, toBytes } from './decoder.js';
 import { FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
-import { integer, objectOption, trailing, type Trailing } from './_options.js';
+import { integer, objectOption, plural, trailing, type Trailing } from './_options.js';
 
 /** Options of {@link FixedLengthDecoder}. */
 export interface FixedLengthDecoderOptions {
@@ -114,7 +114,7 @@ export class FixedLengthDecoder extends BaseDecoder {
     else if (this.trailing === 'drop') this.dropped(held);
     else {
       throw new TruncatedFrameError(
-        `stream ended inside a ${this.frameLength}-byte record: ${held} bytes received at offset ${this.frameStart}`,
+        `stream ended inside a ${this.frameLength}-byte record: ${plural(held, 'byte')} received at offset ${this.frameStart}`,
         this.carry.copy(),
         { offset: this.frameStart },
       );

@@ -43,7 +43,7 @@ import { engine, OUT_CAP, WINDOW } from './_engine.js';
 import { BaseDecoder, emit, toBytes } from './decoder.js';
 import { CorruptLengthError, FrameTooLongError, TruncatedFrameError } from './errors.js';
 import {
-  boolean, integer, limits, maxFrameLength, objectOption, oneOf, trailing,
+  boolean, integer, limits, maxFrameLength, objectOption, oneOf, plural, trailing,
   type LimitOptions, type Trailing,
 } from './_options.js';
 
@@ -328,8 +328,8 @@ export class LengthFieldDecoder extends BaseDecoder {
     const held = this.carry.len;
     if (held === 0) return;
     const what = this.state === BODY
-      ? `a frame (${held} of ${this.frameLength} bytes received)`
-      : `a frame header (${held} bytes received)`;
+      ? `a frame (${held} of ${plural(this.frameLength, 'byte')} received)`
+      : `a frame header (${plural(held, 'byte')} received)`;
     if (this.trailing === 'emit') emit(this.stats, out, this.carry.take());
     else if (this.trailing === 'drop') this.dropped(held);
     else throw new TruncatedFrameError(`stream ended inside ${what} at offset ${this.frameStart}`, this.carry.copy(), { offset: this.frameStart });
