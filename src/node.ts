@@ -21,7 +21,7 @@
  * ```
  * @module
  */
-export { decoderTransform, encoderTransform, type TransformOptions } from './node_transform.js';
+export { decoderTransform, encoderTransform, type CodecTransformOptions } from './node_transform.js';
 export {
   framed, Framed, DEFAULT_CLOSE_TIMEOUT_MS,
   type FramedOptions, type FramedState, type CloseOptions, type CloseResult,

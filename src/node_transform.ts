@@ -41,7 +41,7 @@ export function encodeMany(encoder: FrameEncoder, payloads: Iterable<Uint8Array 
 }
 
 /** Buffer sizes of the transforms (passed to `stream.Transform`). */
-export interface TransformOptions {
+export interface CodecTransformOptions {
   /** Frames (decoder) or bytes (encoder) buffered on the readable side. @default Node's default */
   readableHighWaterMark?: number;
   /** Bytes (decoder) or payloads (encoder) buffered on the writable side. @default Node's default */
@@ -72,12 +72,12 @@ export function framesBefore(error: unknown): Uint8Array[] {
   return frames;
 }
 
-function sizes(options: TransformOptions | undefined): TransformOptions {
+function sizes(options: CodecTransformOptions | undefined): CodecTransformOptions {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object') {
     throw new InvalidOptionError('options', `options must be an object, got ${describe(options)}`);
   }
-  const out: TransformOptions = {};
+  const out: CodecTransformOptions = {};
   for (const key of ['readableHighWaterMark', 'writableHighWaterMark'] as const) {
     const v = options[key];
     if (v === undefined) continue;
@@ -105,7 +105,7 @@ class DecoderTransform extends Transform {
   /** A failure waiting for the frames before it to be read. */
   #failure: { error: unknown; callback: TransformCallback } | null = null;
 
-  constructor(decoder: FrameDecoder, options: TransformOptions) {
+  constructor(decoder: FrameDecoder, options: CodecTransformOptions) {
     super({ ...options, readableObjectMode: true, writableObjectMode: false });
     this.#decoder = decoder;
   }
@@ -173,7 +173,7 @@ class Batch {
 class EncoderTransform extends Transform {
   readonly #encoder: FrameEncoder;
 
-  constructor(encoder: FrameEncoder, options: TransformOptions) {
+  constructor(encoder: FrameEncoder, options: CodecTransformOptions) {
     super({ ...options, writableObjectMode: true, readableObjectMode: false });
     this.#encoder = encoder;
   }
@@ -211,7 +211,7 @@ class EncoderTransform extends Transform {
  * });
  * ```
  */
-export function decoderTransform(decoder: FrameDecoder, options?: TransformOptions): Transform {
+export function decoderTransform(decoder: FrameDecoder, options?: CodecTransformOptions): Transform {
   return new DecoderTransform(requireDecoder(decoder), sizes(options));
 }
 
@@ -230,6 +230,6 @@ export function decoderTransform(decoder: FrameDecoder, options?: TransformOptio
  * // the socket receives 00 00 00 02 01 02 00 00 00 01 03
  * ```
  */
-export function encoderTransform(encoder: FrameEncoder, options?: TransformOptions): Transform {
+export function encoderTransform(encoder: FrameEncoder, options?: CodecTransformOptions): Transform {
   return new EncoderTransform(requireEncoder(encoder), sizes(options));
 }
