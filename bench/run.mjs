@@ -1,15 +1,17 @@
 // framecodec benchmarks: every scheme, frame size and chunk size, racing the peers.
 //
-//   npm run bench          full run (~10 min): every scenario, 3 rounds; writes
+//   npm run bench          full run (10-20 min): every scenario, 4 rounds; writes
 //                          bench/results/latest.json, the charts and docs/performance.md
 //   npm run bench:quick    < 1 min: the scenarios the targets need, 2 rounds;
 //                          writes bench/results/quick.json (not committed)
 //
 //   node bench/run.mjs [--quick] [--filter REGEX] [--rounds N] [--time MS]
-//                      [--out FILE] [--no-memory] [--no-build] [--report] [--ref GIT-REF]
+//                      [--out FILE] [--no-memory] [--no-build] [--report]
+//                      [--ref GIT-REF | --dist DIR] [--clock cpu|wall]
 //
 // Method (see docs/performance.md): each contender runs in its own worker thread
-// (one per contender and scheme), one at a time. Per scenario, every contender first decodes the input once and
+// (one per contender and scheme), one at a time, timed in CPU time of the process
+// (--clock wall for wall time; see lib/worker.mjs). Per scenario, every contender first decodes the input once and
 // must produce the reference frames (count, bytes, checksum); any mismatch aborts
 // the run with exit status 1. Then the contenders are timed with tinybench in
 // interleaved rounds (the order rotates each round), so that a burst of load from
@@ -38,8 +40,9 @@ const option = (name, fallback) => {
 
 const quick = flag('--quick');
 const settings = quick
-  ? { rounds: 2, time: 70, iterations: 4, warmupTime: 25, warmupIterations: 2 }
-  : { rounds: 3, time: 200, iterations: 8, warmupTime: 60, warmupIterations: 3 };
+  ? { rounds: 2, time: 50, iterations: 3, warmupTime: 20, warmupIterations: 2 }
+  : { rounds: 4, time: 120, iterations: 6, warmupTime: 50, warmupIterations: 3 };
+settings.clock = option('--clock', 'cpu');
 settings.rounds = Number(option('--rounds', settings.rounds));
 settings.time = Number(option('--time', settings.time));
 const filter = option('--filter', null);
@@ -81,7 +84,10 @@ const ref = option('--ref', null);
 const snapshot = mkdtempSync(join(tmpdir(), 'framecodec-bench-'));
 process.on('exit', () => rmSync(snapshot, { recursive: true, force: true }));
 let distDir = join(root, 'dist');
-if (ref) {
+const distOption = option('--dist', null);
+if (distOption) {
+  distDir = distOption; // a prebuilt dist/ directory, used as is
+} else if (ref) {
   const tree = join(snapshot, 'tree');
   mkdirSync(tree);
   console.error(`building ${ref} in ${tree}`);
@@ -95,6 +101,10 @@ if (ref) {
   if (!flag('--no-build') && (!quick || stale)) {
     console.error(stale ? 'dist/ is older than src/: building' : 'building dist/');
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  if (!existsSync(distFile)) {
+    console.error('dist/index.js is missing: run npm run build (or drop --no-build)');
+    process.exit(2);
   }
 }
 const under = join(snapshot, 'dist');

@@ -7,7 +7,8 @@
 //   node bench/experiments/alloc.mjs
 //
 // Each variant allocates one buffer of n bytes and copies n bytes into it (as a
-// carry does), 200,000 times; ns per allocation, median of 7 rounds, GC included.
+// carry does), 200,000 times; ns per allocation, median of 7 rounds, CPU time, GC included.
+import { cpuNs } from './_clock.mjs';
 const SIZES = [32, 64, 68, 200, 1024, 4096, 16384];
 const src = new Uint8Array(16384).fill(7);
 let keep = null;
@@ -45,19 +46,19 @@ for (const n of SIZES) {
     const xs = [];
     for (let round = 0; round < 7; round++) {
       const reps = n > 4096 ? N / 10 : N;
-      const t0 = process.hrtime.bigint();
+      const t0 = cpuNs();
       for (let i = 0; i < reps; i++) {
         const b = alloc(n);
         b.set(part);
         keep = b;
         sink += b.length;
       }
-      xs.push(Number(process.hrtime.bigint() - t0) / reps);
+      xs.push((cpuNs() - t0) / reps);
     }
     row[name] = +xs.sort((a, b) => a - b)[3].toFixed(1);
   }
   rows.push(row);
 }
-console.log('ns per allocation + copy of n bytes (median of 7 rounds, GC included)');
+console.log('ns per allocation + copy of n bytes (median of 7 rounds, CPU time, GC included)');
 console.table(rows);
 if (sink < 0 || keep === 1) console.log(sink);

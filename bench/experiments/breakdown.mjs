@@ -12,7 +12,8 @@
 //   views      + one subarray view on the chunk per frame, passed to a sink
 //   push       + the views collected in an array per chunk, then iterated
 // Frames that straddle chunks are left out of the steps (one per chunk); the
-// decoder rows handle them. Figures: ns per frame, median of 9 rounds.
+// decoder rows handle them. Figures: ns per frame, median of 9 rounds, CPU time.
+import { cpuNs } from './_clock.mjs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -260,13 +261,13 @@ function measure(title, steps, frames, chunks) {
       if (round === 0) (res[name + '#frames'] = seen);
       for (let w = 0; w < 2; w++) fn();
       const reps = 15;
-      const t0 = process.hrtime.bigint();
+      const t0 = cpuNs();
       for (let r = 0; r < reps; r++) fn();
-      (res[name] ??= []).push(Number(process.hrtime.bigint() - t0) / reps / frames);
+      (res[name] ??= []).push((cpuNs() - t0) / reps / frames);
     }
   }
   const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
-  console.log(`${title}: ${frames} frames in ${chunks} chunks; ns per frame (median of 9 rounds)`);
+  console.log(`${title}: ${frames} frames in ${chunks} chunks; ns per frame (median of 9 rounds, CPU time)`);
   let prev = 0;
   for (const [name, xs] of Object.entries(res)) {
     if (name.endsWith('#frames')) continue;
