@@ -168,6 +168,26 @@ test('a length field at an offset beyond 4 KiB (a carried header longer than the
   expect(sameFrames(r.frames, frames)).toBeNull();
 });
 
+test('a FrameDecoder without decodeRanges (a wrapper) is fed with decode() and gives the same frames', async () => {
+  const scheme = schemes[1];
+  const sent = payloads(scheme, 0xfeed);
+  const wire = scheme.encoder().encodeAll(sent);
+  const inner = scheme.decoder();
+  const wrapper: FrameDecoder = {
+    decode: (c) => inner.decode(c),
+    decodeEach: (c, f) => inner.decodeEach(c, f),
+    end: () => inner.end(),
+    reset: () => inner.reset(),
+    free: () => inner.free(),
+    [Symbol.dispose]: () => inner.free(),
+    get buffered() { return inner.buffered; },
+    get stats() { return inner.stats; },
+  };
+  const r = await receive(wrapper, [wire.subarray(0, 5000), wire.subarray(5000)], { zeroCopy: true });
+  expect(sameFrames(r.frames, sent)).toBeNull();
+  if (backend() !== 'js') expect(r.inPlace).toBe(r.reads);
+});
+
 test('an onread object serves one connection, and framed() accepts only zeroCopyOnread() objects', async () => {
   const onread = zeroCopyOnread();
   const p = (open = await pair({ connect: { onread } }));
