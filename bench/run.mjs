@@ -11,8 +11,8 @@
 //
 // Method (see docs/performance.md): each contender runs in its own worker thread
 // (one per contender and scheme), one at a time, timed in CPU time of the process
-// (--clock wall for wall time; see lib/worker.mjs). Per scenario, every contender first decodes the input once and
-// must produce the reference frames (count, bytes, checksum); any mismatch aborts
+// (--clock wall for wall time; see lib/worker.mjs). Per scenario, every contender
+// first decodes the input once and must produce the reference frames (count, bytes, checksum); any mismatch aborts
 // the run with exit status 1. Then the contenders are timed with tinybench in
 // interleaved rounds (the order rotates each round), so that a burst of load from
 // elsewhere on the machine hits all of them alike; a contender's result is the
@@ -212,11 +212,16 @@ for (const scn of scenarios) {
     await endWorkers();
     workerScheme = scn.scheme;
   }
-  const ids = contendersFor(scn.scheme).filter((id) => !(quick && CONTENDERS[id].extra));
+  let ids = contendersFor(scn.scheme).filter((id) => !(quick && CONTENDERS[id].extra));
   const ref = buildInput(scn);
   // 1. Same frames from everyone, before anything is timed.
+  const unavailable = new Set();
   for (const id of ids) {
     const got = await workerFor(id).call({ cmd: 'verify', scn });
+    if (got.unavailable) {
+      unavailable.add(id);
+      continue;
+    }
     if (got.frames !== ref.frames || got.bytes !== ref.bytes || got.checksum !== ref.checksum) {
       console.error(
         `MISMATCH in ${scn.id}: ${id} gave ${got.frames} frames / ${got.bytes} B / checksum ${got.checksum}, ` +
@@ -226,6 +231,7 @@ for (const scn of scenarios) {
     }
   }
   if (failed) break;
+  ids = ids.filter((id) => !unavailable.has(id));
   // 2. Interleaved rounds.
   const samples = Object.fromEntries(ids.map((id) => [id, []]));
   const roundMedians = Object.fromEntries(ids.map((id) => [id, []]));

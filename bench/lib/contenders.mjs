@@ -6,7 +6,9 @@
 //
 // How each one is driven, i.e. what is timed:
 //   framecodec        new decoder; decode(chunk) per chunk; every returned frame
-//                     to sink; end(). ("decodeEach": decodeEach(chunk, sink).)
+//                     to sink; end(). ("decodeEach": decodeEach(chunk, sink);
+//                     "decodeRanges": decodeRanges(chunk, onFrames), each
+//                     (start, end) pair to range(): no object per frame.)
 //   stream peers      new Transform; on('data', sink); write(chunk) per chunk,
 //                     waiting for 'drain' when write() says so; end(); resolved on
 //                     'end'. This is what piping a socket into the parser costs.
@@ -77,8 +79,20 @@ function framecodec(engine, mode) {
     async load({ dist }) {
       const fc = await import(dist);
       if (fc.backend() !== engine) throw new Error(`FRAMECODEC_BACKEND=${engine} but backend() is ${fc.backend()}`);
+      if (mode === 'ranges' && typeof fc.LineDecoder.prototype.decodeRanges !== 'function') return null; // older build
       return (scn) => {
         const make = framecodecDecoder(fc, scn.scheme, scn.frameSize);
+        if (mode === 'ranges') {
+          return (chunks, sink, range) => {
+            const d = make();
+            const onFrames = (bytes, offsets, count) => {
+              for (let k = 0; k < count; k++) range(bytes, offsets[2 * k], offsets[2 * k + 1]);
+            };
+            for (let i = 0; i < chunks.length; i++) d.decodeRanges(chunks[i], onFrames);
+            const rest = d.end();
+            for (let k = 0; k < rest.length; k++) sink(rest[k]);
+          };
+        }
         if (mode === 'each') {
           return (chunks, sink) => {
             const d = make();
@@ -124,6 +138,7 @@ export const CONTENDERS = {
   'framecodec (wasm)': { ...framecodec('wasm', 'decode'), schemes: [...DELIMITED, ...LENGTH] },
   'framecodec (js)': { ...framecodec('js', 'decode'), schemes: [...DELIMITED, ...LENGTH] },
   'framecodec decodeEach (wasm-simd)': { ...framecodec('wasm-simd', 'each'), extra: true },
+  'framecodec decodeRanges (wasm-simd)': { ...framecodec('wasm-simd', 'ranges'), extra: true },
 
   'Buffer.indexOf loop': handLoop(DELIMITED, (scn) => new IndexOfSplitter(delimiterOf(scn.scheme), scn.scheme === 'lines')),
   'DataView loop': handLoop(['len4'], () => new DataViewLoop()),
