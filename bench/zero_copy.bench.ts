@@ -2,7 +2,7 @@
 // path, on loopback TCP.
 //
 //   npm run bench:zerocopy                       (builds the wasm, bundles this file, runs it)
-//   ... -- --time 1000 --rounds 3 --mib 32       (per-task time in ms, rounds, MiB per transfer)
+//   ... -- --time 200 --rounds 8 --mib 32        (per-task time in ms per round, rounds, MiB per transfer)
 //
 // Method: a server in a worker thread (its own event loop, so it runs on the other
 // core) answers each connection with the same pre-encoded stream of length-field
@@ -19,8 +19,8 @@
 // decode() frames must be stable, so frames scanned in the receive area are copied
 // out (one slab per read); decodeRanges() hands out offsets into the area itself,
 // so it shows what reading into WebAssembly memory saves when nothing is copied.
-// Tasks run in interleaved rounds (the order rotates), so load from elsewhere hits
-// them alike; a task's figure is the median over all its samples, as throughput:
+// Tasks run in many short interleaved rounds (the order rotates), so load from
+// elsewhere hits them alike; a task's figure is the median over all its samples, as throughput:
 // stream bytes / median time per transfer (MB = 10^6 bytes).
 import net from 'node:net';
 import { once } from 'node:events';
@@ -35,8 +35,8 @@ const option = (name: string, fallback: number): number => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
-const TIME = option('--time', 1000);
-const ROUNDS = option('--rounds', 3);
+const TIME = option('--time', 200);
+const ROUNDS = option('--rounds', 8);
 const MIB = option('--mib', 32);
 const FRAME_SIZES = [64, 1024, 16 * 1024];
 
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     for (const [name, fn] of tasks) verify(await fn(), expected, name);
     const samples = new Map<string, number[]>(tasks.map(([name]) => [name, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      const bench = new Bench({ time: TIME, iterations: 5, warmupTime: 200, warmupIterations: 2, retainSamples: true });
+      const bench = new Bench({ time: TIME, iterations: 3, warmupTime: 50, warmupIterations: 1, retainSamples: true });
       for (let k = 0; k < tasks.length; k++) {
         const [name, fn] = tasks[(k + round) % tasks.length];
         bench.add(name, async () => verify(await fn(), expected, name));
