@@ -140,15 +140,21 @@ export class Framed extends EventEmitter implements AsyncIterable<Uint8Array> {
     this.decoder = requireDecoder(o.decoder);
     this.#encoder = o.encoder === undefined ? undefined : requireEncoder(o.encoder);
     this.#highWaterMark = integer('highWaterMark', o.highWaterMark, DEFAULT_HIGH_WATER_MARK, 1);
-    socket.allowHalfOpen = boolean('allowHalfOpen', o.allowHalfOpen, true);
+    const allowHalfOpen = boolean('allowHalfOpen', o.allowHalfOpen, true);
+    const receiver = o.onread === undefined ? null : receiverOf(o.onread);
+    if (receiver?.attached) {
+      throw new InvalidOptionError('onread', 'this zeroCopyOnread() object is already used by another connection: create one per socket');
+    }
+    // Every option is valid: only now is the socket touched.
+    socket.allowHalfOpen = allowHalfOpen;
 
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
     socket.on('drain', () => this.emit('drain'));
     socket.on('finish', this.#stateMayChange);
-    if (o.onread !== undefined) {
-      receiverOf(o.onread).attach(this.#onRead);
+    if (receiver !== null) {
+      receiver.attach(this.#onRead);
     } else {
       socket.on('data', this.#onData);
     }

@@ -93,6 +93,11 @@ export class ZeroCopyReceiver {
     return bytes;
   }
 
+  /** A consumer is attached. */
+  get attached(): boolean {
+    return this.#sink !== null;
+  }
+
   /** Attaches the consumer; hands it the reads that came first. */
   attach(sink: ReadSink): void {
     if (this.#sink !== null) {

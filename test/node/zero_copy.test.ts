@@ -192,7 +192,9 @@ test('an onread object serves one connection, and framed() accepts only zeroCopy
   const onread = zeroCopyOnread();
   const p = (open = await pair({ connect: { onread } }));
   framed(p.client, { decoder: new LineDecoder(), onread });
+  const listeners = p.client.listenerCount('end');
   expect(() => framed(p.client, { decoder: new LineDecoder(), onread })).toThrow(InvalidOptionError);
+  expect(p.client.listenerCount('end')).toBe(listeners); // a rejected framed() leaves the socket alone
   expect(() => framed(p.accepted, { decoder: new LineDecoder(), onread: { buffer: new Uint8Array(8), callback: () => true } }))
     .toThrow(InvalidOptionError);
 });
