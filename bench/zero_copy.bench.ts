@@ -12,7 +12,7 @@
 //   framed, 'data'       framed(socket, { decoder })           the public API, Node's reads
 //   framed, zero-copy    framed(socket, { decoder, onread })   the public API, onread
 //   decode, 'data'       socket.on('data', c => decoder.decode(c))
-//   decode, zero-copy    onread callback -> decoder.decode(view in the receive area)
+//   decode, zero-copy    zeroCopyOnread(c => decoder.decode(c)): c is a view on the receive area
 //   decodeRanges, ...    the same with decoder.decodeRanges(): frame offsets, no frame objects
 //
 // The 'decode' pairs isolate the receive path from the iterator's per-frame cost.
@@ -28,7 +28,6 @@ import { Worker } from 'node:worker_threads';
 import { Bench } from 'tinybench';
 import { LengthFieldDecoder, LengthFieldEncoder, backend } from '../src/index.js';
 import { framed, zeroCopyOnread } from '../src/node.js';
-import { receiverOf } from '../src/zero_copy.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -106,10 +105,7 @@ async function viaDecode(port: number, zeroCopy: boolean, ranges = false): Promi
     };
   let socket: net.Socket;
   if (zeroCopy) {
-    const onread = zeroCopyOnread();
-    socket = connect(port, { onread });
-    receiverOf(onread).attach(take);
-    socket.resume();
+    socket = connect(port, { onread: zeroCopyOnread(take) });
   } else {
     socket = connect(port);
     socket.on('data', take);

@@ -121,13 +121,16 @@ export function receiverOf(onread: unknown): ZeroCopyReceiver {
 
 /**
  * Options for Node's `onread` (`net.connect({ onread })`, `new net.Socket({ onread })`)
- * that read the socket straight into framecodec's WebAssembly memory. Pass the
- * same object to `framed()`, which decodes each read where it landed. Create one
+ * that read the socket straight into framecodec's WebAssembly memory. Create one
  * per socket. Node accepts `onread` only for sockets it creates for you
- * (`net.connect`, `new net.Socket`), not for a server's accepted sockets.
+ * (`net.connect`, `new net.Socket`), not for a server's accepted sockets. With
+ * `onread`, the socket emits no `'data'` events; `'end'`, `'close'` and `'error'`
+ * work as usual.
  *
- * With `onread`, the socket emits no `'data'` events; `'end'`, `'close'` and
- * `'error'` work as usual.
+ * Either pass the same object to `framed()`, which decodes each read where it
+ * landed, or give `onRead`: it receives each read's bytes, a view valid **only
+ * during the call** (the next read overwrites them). Decode them at once; frames
+ * from `decode()` are copies and stay valid, `decodeRanges()` offsets do not.
  *
  * @example
  * ```ts
@@ -138,9 +141,21 @@ export function receiverOf(onread: unknown): ZeroCopyReceiver {
  * const socket = net.connect({ host: '127.0.0.1', port: 9000, onread });
  * const conn = framed(socket, { decoder: new LengthFieldDecoder(), onread });
  * for await (const frame of conn) console.log(frame.length);
+ *
+ * // Or consume the frames during the read, with no copy at all:
+ * const decoder = new LengthFieldDecoder();
+ * let bytes = 0;
+ * net.connect({ host: '127.0.0.1', port: 9000, onread: zeroCopyOnread((chunk) => {
+ *   decoder.decodeRanges(chunk, (source, offsets, count) => {
+ *     for (let i = 0; i < count; i++) bytes += offsets[2 * i + 1] - offsets[2 * i];
+ *   });
+ * }) });
  * ```
  */
-export function zeroCopyOnread(): OnReadOpts {
+export function zeroCopyOnread(onRead?: (bytes: Uint8Array) => void): OnReadOpts {
+  if (onRead !== undefined && typeof onRead !== 'function') {
+    throw new InvalidOptionError('onRead', `onRead must be a function, got ${describe(onRead)}`);
+  }
   let receiver: ZeroCopyReceiver;
   const onread: OnReadOpts = {
     buffer: () => receiver.issue(),
@@ -148,5 +163,6 @@ export function zeroCopyOnread(): OnReadOpts {
   };
   receiver = new ZeroCopyReceiver(onread);
   receivers.set(onread, receiver);
+  if (onRead) receiver.attach(onRead);
   return onread;
 }

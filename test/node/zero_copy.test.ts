@@ -188,6 +188,33 @@ test('a FrameDecoder without decodeRanges (a wrapper) is fed with decode() and g
   if (backend() !== 'js') expect(r.inPlace).toBe(r.reads);
 });
 
+test('zeroCopyOnread(onRead) hands each read to the callback, in the receive area, for decodeRanges', async () => {
+  const scheme = schemes[0];
+  const sent = payloads(scheme, 0xabc);
+  const wire = scheme.encoder().encodeAll(sent);
+  const decoder = new LengthFieldDecoder();
+  const frames: Uint8Array[] = [];
+  let reads = 0;
+  let inArea = 0;
+  const onread = zeroCopyOnread((bytes) => {
+    reads++;
+    if (bytes.buffer === engine.u8.buffer && bytes.byteOffset === engine.receive) inArea++;
+    decoder.decodeRanges(bytes, (source, offsets, count) => {
+      for (let i = 0; i < count; i++) frames.push(source.slice(offsets[2 * i], offsets[2 * i + 1]));
+    });
+  });
+  const p = (open = await pair({ connect: { onread } }));
+  const ended = new Promise((resolve) => p.client.once('end', resolve)); // no resume() needed
+  p.accepted.end(wire);
+  await within(ended, 10_000, 'end');
+  expect(decoder.end()).toEqual([]);
+  expect(sameFrames(frames, sent)).toBeNull();
+  expect(reads).toBeGreaterThan(1);
+  if (backend() !== 'js') expect(inArea).toBe(reads);
+  expect(() => framed(p.client, { decoder: scheme.decoder(), onread })).toThrow(InvalidOptionError);
+  expect(() => zeroCopyOnread('x' as never)).toThrow(InvalidOptionError);
+});
+
 test('an onread object serves one connection, and framed() accepts only zeroCopyOnread() objects', async () => {
   const onread = zeroCopyOnread();
   const p = (open = await pair({ connect: { onread } }));
