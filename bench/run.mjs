@@ -40,8 +40,12 @@ const option = (name, fallback) => {
 
 const quick = flag('--quick');
 const settings = quick
-  ? { rounds: 2, time: 50, iterations: 3, warmupTime: 20, warmupIterations: 2 }
-  : { rounds: 4, time: 120, iterations: 6, warmupTime: 50, warmupIterations: 3 };
+  ? { rounds: 2, time: 50, iterations: 3, warmupTime: 60, warmupIterations: 2 }
+  : { rounds: 4, time: 120, iterations: 6, warmupTime: 250, warmupIterations: 3 };
+// Warm-up matters beyond the JIT: in a fresh worker, off-heap ArrayBuffer
+// allocation runs ~15x slower for the first ~100-150 ms of CPU time
+// (bench/experiments/alloc-phases.mjs). The full run warms each contender up for
+// 250 ms (before its first round) to measure the steady state of a long-lived server.
 settings.clock = option('--clock', 'cpu');
 settings.rounds = Number(option('--rounds', settings.rounds));
 settings.time = Number(option('--time', settings.time));
@@ -238,7 +242,9 @@ for (const scn of scenarios) {
   for (let r = 0; r < settings.rounds; r++) {
     const order = ids.map((_, k) => ids[(k + r) % ids.length]);
     for (const id of order) {
-      const res = await workerFor(id).call({ cmd: 'bench', scn, opts: settings });
+      // Full warm-up before the first round only; later rounds just re-enter.
+      const opts = r === 0 ? settings : { ...settings, warmupTime: Math.min(settings.warmupTime, 20) };
+      const res = await workerFor(id).call({ cmd: 'bench', scn, opts });
       samples[id].push(...res.samples);
       roundMedians[id].push(res.median);
     }
