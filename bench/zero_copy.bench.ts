@@ -2,7 +2,8 @@
 // path, on loopback TCP.
 //
 //   npm run bench:zerocopy                       (builds the wasm, bundles this file, runs it)
-//   ... -- --time 200 --rounds 8 --mib 32        (per-task time in ms per round, rounds, MiB per transfer)
+//   ... -- --time 200 --rounds 8 --mib 32 --sizes 64,1024,16384
+//          (per-task time in ms per round, rounds, MiB per transfer, frame sizes)
 //
 // Method: a server in a worker thread (its own event loop, so it runs on the other
 // core) answers each connection with the same pre-encoded stream of length-field
@@ -37,7 +38,8 @@ const option = (name: string, fallback: number): number => {
 const TIME = option('--time', 200);
 const ROUNDS = option('--rounds', 8);
 const MIB = option('--mib', 32);
-const FRAME_SIZES = [64, 1024, 16 * 1024];
+const sizesAt = args.indexOf('--sizes');
+const FRAME_SIZES = sizesAt >= 0 ? args[sizesAt + 1].split(',').map(Number) : [64, 1024, 16 * 1024];
 
 // The server: one per frame size, in a worker thread; it writes `stream` to every connection, then FIN.
 const SERVER = `
