@@ -13,7 +13,7 @@ import { DelimiterDecoder, init, LengthFieldDecoder } from '../../src/index.js';
 import { engine } from '../../src/_engine.js';
 import { cut, hex, run } from '../_harness.js';
 import {
-  caseArb, checkCase, CI_PROFILE, ENGINES, hugeCaseArb, totals, useEngine, work, type Scheme,
+  caseArb, checkCase, CI_PROFILE, ENGINES, hugeCaseArb, totals, useEngine, work, type Case, type Scheme,
 } from '../fuzz/fuzz.js';
 
 // Fixed seeds: a CI failure replays with the same seed (fast-check prints the path).
@@ -41,6 +41,43 @@ describe.each(['length', 'delimiter', 'line', 'fixed'] as const)('%s decoders un
       { seed: SEED + 1, numRuns: HUGE_RUNS[scheme], endOnFailure: true },
     );
   }, 120_000);
+});
+
+// The brief's sharpest attacks, spelled out rather than left to chance, through the
+// same checks (reference outcome on every engine, bounds, linear work).
+describe('directed attacks', () => {
+  const profile = { ...CI_PROFILE, maxChunks: 20_000, swapShare: 0 };
+  const oneByOne = { kind: 'bytes', cuts: [], sizes: [1], tail: 1, empties: 0, pad: 0, feed: 'decode' } as const;
+
+  test.each(['varint', 1, 2, 3, 4, 8] as const)('width %s: a header claiming maxFrameLength (16 KiB), then the body one byte at a time', async (width) => {
+    for (const trailing of ['error', 'emit'] as const) {
+      // 'claim' writes a header for exactly maxFrameLength (v even) or one more (v odd).
+      for (const v of [0, 1]) {
+        const k: Case = {
+          config: {
+            scheme: 'length', lengthFieldOffset: 0, lengthFieldLength: width, byteOrder: 'big', lengthAdjustment: 0,
+            maxFrameLength: width === 1 ? 255 : 16 * 1024, onTooLong: v ? 'skip' : 'error', failFast: true, trailing,
+          },
+          segments: [{ t: 'claim', n: 16 * 1024, v, seed: 1 }],
+          chunking: { ...oneByOne },
+        };
+        await checkCase(k, profile, 20_000);
+      }
+    }
+  }, 60_000);
+
+  test.each([[1 << 20, 'whole'], [20_000, 'bytes']] as const)('a %i-byte flood without a delimiter, fed %s, against maxFrameLength 4096: error or skip, holding at most the limit', async (n, kind) => {
+    for (const onTooLong of ['error', 'skip'] as const) {
+      for (const disposition of ['discard', 'prefix'] as const) {
+        const k: Case = {
+          config: { scheme: 'delimiter', delimiters: [[0x0d, 0x0a], [0]], strings: false, disposition, maxFrameLength: 4096, onTooLong, failFast: false, trailing: 'error' },
+          segments: [{ t: 'text', n: 10, v: 0, seed: 3 }, { t: 'delim', n: 0, v: 0, seed: 0 }, { t: 'flood', n, v: 0, seed: 0 }],
+          chunking: { ...oneByOne, kind },
+        };
+        await checkCase(k, profile, n + 16);
+      }
+    }
+  }, 60_000);
 });
 
 // Bugs the fuzz found in the core. Each test states the correct behaviour and is
