@@ -16,13 +16,18 @@
 //   base
 //   +------------------------------+  out:   OUT_CAP (position, length) i32 pairs,
 //   | results                      |         written by a scan, read right after it
-//   +------------------------------+  table: the delimiter table of the decoder
-//   | delimiter table              |         that scanned last (cached by identity)
 //   +------------------------------+  stage: carried tail + a window of the chunk
 //   | staging                      |
 //   |   reserve (RESERVE bytes)    |  <- a carried tail is written just before...
 //   |   receive area (WINDOW)      |  <- ...bytes a socket read put here (zero-copy
-//   +------------------------------+     receive), which are then scanned in place
+//   |   (grows for larger tails)   |     receive), which are then scanned in place
+//   +------------------------------+  table: the delimiter table of the decoder
+//   | delimiter table              |         that scanned last (cached by identity)
+//   +------------------------------+
+//
+// The results and the staging area start at fixed addresses, so the receive area
+// never moves (a socket's onread buffer stays valid); the table comes last and moves
+// when the staging area grows, which forgets the loaded table.
 //
 // Re-entrancy: no user code runs between a scan and the reading of its results
 // (decoders defer user callbacks to the end of the call), so one scratch area
@@ -70,10 +75,10 @@ export class Engine {
   i32: Int32Array<ArrayBuffer>;
   f64: Float64Array<ArrayBuffer>;
   readonly out: number;
+  readonly stage: number;
+  stageCap = RESERVE + WINDOW;
   table: number;
   tableCap = TABLE_MIN;
-  stage: number;
-  stageCap = RESERVE + WINDOW;
   /** The delimiter table now in linear memory (identity of the decoder's copy). */
   loadedTable: Uint8Array | null = null;
 
@@ -84,12 +89,12 @@ export class Engine {
   ) {
     const base = (x.heapBase() + 15) & ~15;
     this.out = base;
-    this.table = base + OUT_CAP * 8;
-    this.stage = this.table + this.tableCap;
+    this.stage = base + OUT_CAP * 8;
+    this.table = this.stage + this.stageCap;
     this.u8 = new Uint8Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
     this.f64 = new Float64Array(memory.buffer);
-    this.ensureMemory(this.stage + this.stageCap);
+    this.ensureMemory(this.table + this.tableCap);
   }
 
   /** Re-creates the views if the memory grew (growing detaches the old buffer). */
@@ -111,7 +116,9 @@ export class Engine {
   reserveStage(n: number): void {
     if (n <= this.stageCap) return;
     this.stageCap = Math.max(n, this.stageCap * 2);
-    this.ensureMemory(this.stage + this.stageCap);
+    this.table = this.stage + this.stageCap;
+    this.loadedTable = null;
+    this.ensureMemory(this.table + this.tableCap);
   }
 
   /** Copies a delimiter table in, unless it is the one already loaded. */
@@ -119,8 +126,7 @@ export class Engine {
     if (this.loadedTable === table) return;
     if (table.length > this.tableCap) {
       this.tableCap = Math.ceil(table.length / 16) * 16;
-      this.stage = this.table + this.tableCap;
-      this.ensureMemory(this.stage + this.stageCap);
+      this.ensureMemory(this.table + this.tableCap);
     }
     this.u8.set(table, this.table);
     this.loadedTable = table;
@@ -129,18 +135,20 @@ export class Engine {
   /**
    * Makes [tail[tailFrom, tailFrom + tailLen)][chunk[c, c + take)] contiguous in
    * linear memory and returns its address. Copies into the staging area, except
-   * when the chunk already lies in linear memory: then only the tail is written,
-   * just before it (into the reserve, when the chunk is in the receive area).
+   * when the chunk already lies in linear memory (zero-copy receive): then only
+   * the tail is written, into the reserve just before the receive area.
+   *
+   * Precondition for a chunk in linear memory (BaseDecoder.decode ensures it, or
+   * copies the chunk out first): it starts at the receive area and any tail fits
+   * the reserve, so nothing here overwrites the chunk or grows memory.
    */
   place(tail: Uint8Array | null, tailFrom: number, tailLen: number, chunk: Uint8Array, c: number, take: number): number {
     const u8 = this.u8;
     if (chunk.buffer === u8.buffer) {
       const at = chunk.byteOffset + c;
       if (tailLen === 0) return at;
-      if (at === this.receive && tailLen <= RESERVE) {
-        u8.set(tail!.subarray(tailFrom, tailFrom + tailLen), at - tailLen);
-        return at - tailLen;
-      }
+      u8.set(tail!.subarray(tailFrom, tailFrom + tailLen), at - tailLen);
+      return at - tailLen;
     }
     this.reserveStage(tailLen + take);
     const dst = this.u8;
@@ -149,7 +157,6 @@ export class Engine {
     if (take < 16) {
       for (let j = 0; j < take; j++) dst[stage + tailLen + j] = chunk[c + j];
     } else {
-      // With a chunk in linear memory, set() copies its source first: correct.
       dst.set(chunk.subarray(c, c + take), stage + tailLen);
     }
     return stage;

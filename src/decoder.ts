@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { engine } from './_engine.js';
+import { engine, RESERVE, WINDOW } from './_engine.js';
 import { FramingError, InvalidOptionError } from './errors.js';
 import type { DiscardInfo } from './_options.js';
 import { describe } from './_options.js';
@@ -41,6 +41,8 @@ export interface FrameDecoder {
   decode(chunk: Uint8Array | ArrayBuffer): Uint8Array[];
   /** Feeds bytes; passes each completed frame to `onFrame` (valid during the call only); returns their number. */
   decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void): number;
+  /** The frame-offsets path (every framecodec decoder has it): batches of (start, end) ranges, no object per frame. */
+  decodeRanges?(chunk: Uint8Array | ArrayBuffer, onFrames: OnRanges): number;
   /** Signals the end of the stream; applies `trailing` to an incomplete frame; resets. */
   end(): Uint8Array[];
   /** Drops buffered bytes and a failed state (stats are kept). */
@@ -92,8 +94,8 @@ export abstract class BaseDecoder implements FrameDecoder {
     let bytes = toBytes(chunk);
     if (this.failure) throw this.failure.again();
     const out: Uint8Array[] = [];
+    if (bytes.buffer === engine.u8.buffer) bytes = this.inPlace(bytes);
     const inMemory = bytes.buffer === engine.u8.buffer;
-    if (inMemory) bytes = this.prepareInPlace(bytes);
     try {
       this.push(bytes, out);
     } catch (e) {
@@ -106,11 +108,16 @@ export abstract class BaseDecoder implements FrameDecoder {
   }
 
   /**
-   * The chunk lies in linear memory (zero-copy receive). Whatever may grow the
-   * memory is done first; growing detaches views, so the chunk is viewed anew.
+   * The chunk lies in linear memory (zero-copy receive). It is scanned where it lies
+   * when it starts at the receive area and any carried tail fits the reserve before
+   * it; anything else is copied out first, since staging could overwrite it.
+   * Whatever may grow the memory is done before the scan; growing detaches views,
+   * so the chunk is viewed anew.
    */
-  private prepareInPlace(bytes: Uint8Array): Uint8Array {
+  private inPlace(bytes: Uint8Array): Uint8Array {
     const { byteOffset, length } = bytes;
+    if (byteOffset !== engine.receive || length > WINDOW || this.maxTail() > RESERVE) return bytes.slice();
+    engine.reserveStage(RESERVE + WINDOW + this.maxTail());
     this.prepare();
     engine.views();
     return new Uint8Array(engine.u8.buffer, byteOffset, length);
@@ -118,6 +125,11 @@ export abstract class BaseDecoder implements FrameDecoder {
 
   /** Subclasses load here what scanning needs (e.g. a delimiter table). */
   protected prepare(): void {}
+
+  /** The most bytes a subclass carries in front of a window (a header, a delimiter's start). */
+  protected maxTail(): number {
+    return 0;
+  }
 
   decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void): number {
     if (typeof onFrame !== 'function') throw new InvalidOptionError('onFrame', `onFrame must be a function, got ${describe(onFrame)}`);
@@ -159,7 +171,7 @@ export abstract class BaseDecoder implements FrameDecoder {
     this.usable();
     let bytes = toBytes(chunk);
     if (this.failure) throw this.failure.again();
-    if (bytes.buffer === engine.u8.buffer) bytes = this.prepareInPlace(bytes);
+    if (bytes.buffer === engine.u8.buffer) bytes = this.inPlace(bytes);
     const ranges = (this.ranges = Ranges.acquire());
     const before = this.stats.frames;
     const out: Uint8Array[] = [];

@@ -252,6 +252,10 @@ export class DelimiterDecoder extends BaseDecoder {
     engine.loadTable(this.set.table);
   }
 
+  protected maxTail(): number {
+    return this.set.maxLength;
+  }
+
   /**
    * Turns the scan's matches (window positions, lengths) into frames. A frame
    * wholly inside the chunk is a view on the chunk's buffer, made with the

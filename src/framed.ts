@@ -17,7 +17,6 @@
 import { EventEmitter } from 'node:events';
 import type { OnReadOpts, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { RESERVE, engine } from './_engine.js';
 import type { FrameDecoder } from './decoder.js';
 import { InvalidOptionError } from './errors.js';
 import { boolean, describe, integer, objectOption } from './_options.js';
@@ -342,10 +341,6 @@ export class Framed extends EventEmitter implements AsyncIterable<Uint8Array> {
    */
   readonly #onRead = (bytes: Uint8Array): void => {
     if (this.#discard) return;
-    // Workaround for a core bug: Engine.place() overwrites a chunk in the receive area
-    // when the carried tail is longer than RESERVE (a length field at an offset above
-    // ~4 KiB). Such chunks are copied out first; nothing else is affected.
-    if (this.decoder.buffered > RESERVE && bytes.buffer === engine.u8.buffer) bytes = bytes.slice();
     const decoder = this.decoder as FrameDecoder & { decodeRanges?: FrameRanges };
     if (typeof decoder.decodeRanges !== 'function') {
       this.#decode(bytes);

@@ -156,6 +156,10 @@ export class LengthFieldDecoder extends BaseDecoder {
     return this.state === DISCARD ? 0 : this.carry.len;
   }
 
+  protected maxTail(): number {
+    return this.maxHeader;
+  }
+
   protected clear(): void {
     this.state = HEADER;
     this.carry.clear();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
-import { backend, init, InvalidOptionError, LineDecoder } from '../src/index.js';
+import { backend, DelimiterDecoder, init, InvalidOptionError, LengthFieldDecoder, LineDecoder } from '../src/index.js';
 import { engine } from '../src/_engine.js';
 import { bytes, text } from './_harness.js';
 
@@ -39,6 +39,35 @@ describe('engines', () => {
     decoders.forEach((d, k) => d.decode(bytes(`partial line ${k}`)));
     expect(engine.memoryBytes).toBe(before);
     expect(before).toBeLessThanOrEqual(4 * 65536);
+  });
+
+  test('zero-copy receive with a carried header longer than the reserve (4 KiB)', () => {
+    // A 5,000-byte offset before the length field: the carried tail does not fit in
+    // front of the receive area, so the chunk is moved up before the tail is written.
+    const options = { lengthFieldOffset: 5000, lengthFieldLength: 2, initialBytesToStrip: 0 } as const;
+    const frame = new Uint8Array(5102).map((_, i) => (i * 7) & 255);
+    frame[5000] = 0;
+    frame[5001] = 100;
+    const stream = new Uint8Array(frame.length * 3);
+    for (let k = 0; k < 3; k++) stream.set(frame, k * frame.length);
+    const d = new LengthFieldDecoder(options);
+    const got: Uint8Array[] = [];
+    let at = 0;
+    for (const cut of [4900, 9000, 15000, stream.length]) {
+      const area = engine.receiveArea();
+      area.set(stream.subarray(at, cut));
+      got.push(...d.decode(area.subarray(0, cut - at)));
+      at = cut;
+    }
+    expect(got.map((f) => Buffer.from(f).equals(Buffer.from(frame)))).toEqual([true, true, true]);
+  });
+
+  test('the receive area keeps its address when a large delimiter table is loaded', () => {
+    const before = engine.receiveArea().byteOffset;
+    const many = Array.from({ length: 600 }, (_, k) => `<${k}>`); // a table over 4 KiB
+    const d = new DelimiterDecoder({ delimiter: many });
+    expect(text(d.decode(bytes('a<7>b<599>c')))).toEqual(['a', 'b']);
+    expect(engine.receiveArea().byteOffset).toBe(before);
   });
 
   test('zero-copy receive: bytes written into the receive area are decoded in place, frames copied out', () => {
