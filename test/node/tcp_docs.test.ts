@@ -1,4 +1,4 @@
-// The examples of docs/tcp.md run, and their `// name: [...]` comments hold.
+// The examples of the README's TCP section run, and their `// name: [...]` comments hold.
 // Imports are mapped to the sources; examples that need a server elsewhere
 // (port 9000) are only checked to compile.
 import { readFileSync } from 'node:fs';
@@ -19,7 +19,8 @@ const modules: Record<string, unknown> = {
 
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (m: unknown) => Promise<Record<string, unknown>>;
 
-const doc = readFileSync(new URL('../../docs/tcp.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const doc = readme.slice(readme.indexOf('## TCP connections'), readme.indexOf('\n## ', readme.indexOf('## TCP connections') + 1));
 const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
 
 /** `import x from 'm'` / `import { a, b } from 'm'` become reads of `__m`. */
@@ -32,7 +33,7 @@ function toFunctionBody(code: string): { body: string; checks: Array<[string, st
   return { body: `${body}\nreturn { ${names.join(', ')} };`, checks };
 }
 
-test('docs/tcp.md has the examples this test expects', () => {
+test('the README\'s TCP section has the examples this test expects', () => {
   expect(blocks.length).toBe(4);
 });
 
