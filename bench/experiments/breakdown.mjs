@@ -23,9 +23,9 @@ import { IndexOfSplitter, DataViewLoop } from '../lib/hand.mjs';
 const distPath = process.argv[2] ?? new URL('../../dist/index.js', import.meta.url).pathname;
 const fc = await import(pathToFileURL(distPath).href);
 // The embedded SIMD build, wherever rollup put it (index.js or a shared chunk).
-const b64 = readdirSync(dirname(distPath))
-  .filter((f) => f.endsWith('.js'))
-  .map((f) => readFileSync(join(dirname(distPath), f), 'utf8').match(/SIMD_WASM = '([^']+)'/)?.[1])
+const b64 = readdirSync(dirname(distPath), { recursive: true })
+  .filter((f) => String(f).endsWith('.js'))
+  .map((f) => readFileSync(join(dirname(distPath), String(f)), 'utf8').match(/SIMD_WASM = '([^']+)'/)?.[1])
   .find(Boolean);
 const { exports: x } = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(b64, 'base64')), {});
 
@@ -70,6 +70,13 @@ let seen = 0;
 const take = (f) => {
   sink += f.length;
   seen++;
+};
+// decodeRanges consumer: the same work per frame, from offsets.
+const ranges = (bytes, offsets, count) => {
+  for (let k = 0; k < count; k++) {
+    sink += offsets[2 * k + 1] - offsets[2 * k];
+    seen++;
+  }
 };
 
 function lineSteps(chunks) {
@@ -159,6 +166,11 @@ function lineSteps(chunks) {
       for (const c of chunks) d.decodeEach(c, take);
       d.end();
     },
+    'LineDecoder.decodeRanges()': () => {
+      const d = new fc.LineDecoder();
+      for (const c of chunks) d.decodeRanges(c, ranges);
+      d.end();
+    },
     'Buffer.indexOf loop': () => {
       const d = new IndexOfSplitter('\n', true);
       for (const c of chunks) d.push(c, take);
@@ -214,7 +226,8 @@ function lengthSteps(chunks, wire1) {
         u8.set(f ? c.subarray(f) : c, STAGE);
         const n = scan(c.length - f);
         const o = OUT >> 2;
-        for (let k = 0; k < n; k++) take(new Uint8Array(c.buffer, c.byteOffset + f + i32[o + 2 * k], i32[o + 2 * k + 1] - i32[o + 2 * k]));
+        const { buffer, byteOffset } = c;
+        for (let k = 0; k < n; k++) take(new Uint8Array(buffer, byteOffset + f + i32[o + 2 * k], i32[o + 2 * k + 1] - i32[o + 2 * k]));
         tail();
       }
     },
@@ -225,8 +238,9 @@ function lengthSteps(chunks, wire1) {
         u8.set(f ? c.subarray(f) : c, STAGE);
         const n = scan(c.length - f);
         const o = OUT >> 2;
+        const { buffer, byteOffset } = c;
         const out = [];
-        for (let k = 0; k < n; k++) out.push(new Uint8Array(c.buffer, c.byteOffset + f + i32[o + 2 * k], i32[o + 2 * k + 1] - i32[o + 2 * k]));
+        for (let k = 0; k < n; k++) out.push(new Uint8Array(buffer, byteOffset + f + i32[o + 2 * k], i32[o + 2 * k + 1] - i32[o + 2 * k]));
         tail();
         for (let k = 0; k < out.length; k++) take(out[k]);
       }
@@ -242,6 +256,11 @@ function lengthSteps(chunks, wire1) {
     'LengthFieldDecoder.decodeEach()': () => {
       const d = new fc.LengthFieldDecoder();
       for (const c of chunks) d.decodeEach(c, take);
+      d.end();
+    },
+    'LengthFieldDecoder.decodeRanges()': () => {
+      const d = new fc.LengthFieldDecoder();
+      for (const c of chunks) d.decodeRanges(c, ranges);
       d.end();
     },
     'DataView loop': () => {
@@ -281,11 +300,13 @@ function measure(title, steps, frames, chunks) {
   console.log();
 }
 
+const only = process.env.ONLY; // e.g. ONLY=len4 to run some scenarios
 for (const [scheme, size, chunk] of [
   ['lines', 16, 65536], ['lines', 64, 65536], ['lines', 16384, 65536],
   ['len4', 64, 65536], ['len4', 64, 1460],
 ]) {
   const scn = makeScenario(scheme, size, chunk);
+  if (only && !scn.id.includes(only)) continue;
   const input = buildInput(scn);
   const steps = scheme === 'lines' ? lineSteps(input.chunks) : lengthSteps(input.chunks, size + 4);
   measure(scn.id, steps, input.frames, input.chunks.length);
