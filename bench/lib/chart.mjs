@@ -10,6 +10,7 @@ const STYLE = {
   'framecodec (wasm)': { color: '#6f9be0', width: 2 },
   'framecodec (js)': { color: '#19a1a1', width: 2 },
   'framecodec decodeEach (wasm-simd)': { color: '#1f5fbf', width: 2, dash: '6 3' },
+  'framecodec decodeRanges (wasm-simd)': { color: '#0b2d66', width: 2, dash: '1 3' },
   'Buffer.indexOf loop': { color: '#222222', width: 2, dash: '2 3' },
   'DataView loop': { color: '#222222', width: 2, dash: '2 3' },
   'varint loop': { color: '#222222', width: 2, dash: '2 3' },
@@ -27,7 +28,7 @@ const STYLE = {
 
 const W = 400; // panel
 const H = 230;
-const M = { left: 62, right: 12, top: 28, bottom: 34 };
+const M = { left: 62, right: 24, top: 28, bottom: 34 };
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
