@@ -34,7 +34,7 @@ import {
   backend, DelimiterDecoder, FixedLengthDecoder, FramingError, init, LengthFieldDecoder, LineDecoder,
   type FrameDecoder,
 } from '../../src/index.js';
-import { engine, OUT_CAP, RESERVE, WINDOW, type Engine } from '../../src/_engine.js';
+import { engine, OUT_CAP, WINDOW, type Engine } from '../../src/_engine.js';
 import { bytewise, cut, hex, run, type Outcome } from '../_harness.js';
 import { refDelimiter, refFixed, refLengthField } from '../_reference.js';
 import { rng } from '../node/tcp_helpers.js';
@@ -688,17 +688,6 @@ export class Violation extends Error {}
 /** Totals over a campaign. */
 export const totals = { cases: 0, runs: 0, bytes: 0, frames: 0, errors: 0, chunks: 0, maxBuffered: 0, maxScanRatio: 0, maxStageRatio: 0 };
 
-/**
- * KNOWN BUG (reported, see docs/guarantees.md): Engine.place() writes a carried
- * tail longer than RESERVE (4096 bytes: a header at lengthFieldOffset > ~4 KiB, or
- * the start of a delimiter longer than that) over the chunk it is about to copy
- * when that chunk lies in the receive area, so the frame comes out corrupted.
- * framed() works around it by copying such chunks out of the receive area
- * first; while the bug stands the harness does the same, and
- * test/node/fuzz.test.ts has a test.fails for it.
- */
-export const KNOWN_BUG_RECEIVE_RESERVE = true;
-
 /** A decoder wrapper that checks the bounds after every call and feeds chunks the case's way. */
 class Guard implements FrameDecoder {
   calls = 0;
@@ -722,8 +711,7 @@ class Guard implements FrameDecoder {
 
   private input(chunk: Uint8Array): Uint8Array {
     if (this.feed === 'arraybuffer') return new Uint8Array(chunk.slice().buffer);
-    // KNOWN_BUG_RECEIVE_RESERVE: framed() copies such chunks out first; so does the harness.
-    if (this.feed === 'receive' && chunk.length <= WINDOW && !(KNOWN_BUG_RECEIVE_RESERVE && this.d.buffered > RESERVE)) {
+    if (this.feed === 'receive' && chunk.length <= WINDOW) {
       const area = engine.receiveArea();
       area.set(chunk);
       return area.subarray(0, chunk.length);
@@ -745,8 +733,8 @@ class Guard implements FrameDecoder {
     // Scribble over the scratch areas: results, staging and receive area (not the
     // cached delimiter table). A returned frame that aliased them would change.
     e.views();
-    e.u8.fill(0xee, e.out, e.table);
-    e.u8.fill(0xee, e.stage);
+    e.u8.fill(0xee, e.out, e.out + OUT_CAP * 8);
+    e.u8.fill(0xee, e.stage, e.stage + e.stageCap);
   }
 
   private call<T>(f: () => T): T {
