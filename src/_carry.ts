@@ -3,8 +3,10 @@
 // Frames handed to callers must never change, so a buffer whose bytes were handed
 // out (`take`) is never written again: the carry forgets it and starts a new one.
 // Growth is geometric (linear total copying) but capped by `limit`, the most the
-// frame can need, so an untrusted length field never makes it allocate more than
-// the bytes that actually arrived, times two.
+// frame can need. A caller that knows the frame's length (a parsed header) passes
+// it as `exact`: once an eighth of the frame has arrived the buffer is allocated at
+// that length, once, so an untrusted length field never makes it allocate more than
+// eight times the bytes that actually arrived.
 
 export class Carry {
   buf: Uint8Array<ArrayBuffer> | null = null;
@@ -12,14 +14,17 @@ export class Carry {
   /** A view of `buf` was handed out: read it, but write only into a new buffer. */
   shared = false;
 
-  /** Appends src[from, to); `limit` caps the capacity grown for this frame. */
-  append(src: Uint8Array, from: number, to: number, limit = Infinity): void {
+  /**
+   * Appends src[from, to). `limit` caps the capacity grown for this frame; `hint`
+   * is a likely final length (the frame's length when known, or the last frame's).
+   */
+  append(src: Uint8Array, from: number, to: number, limit = Infinity, hint = 0): void {
     const n = to - from;
     if (n <= 0) return;
     const need = this.len + n;
     let buf = this.buf;
     if (buf === null || need > buf.length || this.shared) {
-      const grown = Math.max(need, this.len * 2, 64);
+      const grown = Math.max(need, this.len * 2, 64, need * 8 >= hint ? hint : 0);
       const next = new Uint8Array(Math.min(grown, Math.max(need, limit)));
       if (buf !== null && this.len > 0) next.set(buf.subarray(0, this.len));
       this.buf = buf = next;

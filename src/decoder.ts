@@ -117,7 +117,8 @@ export abstract class BaseDecoder implements FrameDecoder {
   private inPlace(bytes: Uint8Array): Uint8Array {
     const { byteOffset, length } = bytes;
     if (byteOffset !== engine.receive || length > WINDOW || this.maxTail() > RESERVE) return bytes.slice();
-    engine.reserveStage(RESERVE + WINDOW + this.maxTail());
+    // In place, the tail goes into the reserve and the windows are read where they
+    // lie: the staging area never grows; only a delimiter table may need loading.
     this.prepare();
     engine.views();
     return new Uint8Array(engine.u8.buffer, byteOffset, length);

@@ -186,6 +186,8 @@ export class DelimiterDecoder extends BaseDecoder {
   private discarding = false;
   /** Holds stream bytes [discarding ? pos : frameStart, total). */
   private readonly carry = new Carry();
+  /** Length of the last frame, to size the carry for the next one that spans chunks. */
+  private lastLength = 0;
 
   constructor(options: DelimiterDecoderOptions) {
     const o = objectOption('options', options);
@@ -204,7 +206,7 @@ export class DelimiterDecoder extends BaseDecoder {
   }
 
   protected clear(): void {
-    this.total = this.frameStart = this.contentStart = this.pos = 0;
+    this.total = this.frameStart = this.contentStart = this.pos = this.lastLength = 0;
     this.discarding = false;
     this.carry.clear();
   }
@@ -308,6 +310,7 @@ export class DelimiterDecoder extends BaseDecoder {
     this.contentStart = contentStart;
     this.stats.frames += frames;
     this.stats.bytes += bytes;
+    if (frames > 0) this.lastLength = bytes / frames;
   }
 
   /** A frame [start, stop) that begins in the carry. */
@@ -336,13 +339,16 @@ export class DelimiterDecoder extends BaseDecoder {
     const carry = this.carry;
     const holdFrom = this.discarding ? this.pos : this.frameStart;
     const end = chunkBase + chunk.length;
+    // Room for a frame like the last one, so that the next chunk can finish it in place.
+    const limit = this.max + 2 * this.set.maxLength;
+    const hint = this.discarding ? 0 : Math.ceil(this.lastLength) + 2 * this.set.maxLength;
     if (holdFrom >= chunkBase) {
       carry.clear();
-      if (holdFrom < end) carry.append(chunk, holdFrom - chunkBase, chunk.length, this.max + 2 * this.set.maxLength);
+      if (holdFrom < end) carry.append(chunk, holdFrom - chunkBase, chunk.length, limit, hint);
       return;
     }
     carry.dropFront(holdFrom - (chunkBase - carry.len));
-    carry.append(chunk, 0, chunk.length, this.max + 2 * this.set.maxLength);
+    carry.append(chunk, 0, chunk.length, limit, hint);
   }
 
   private tooLong(start: number): FrameTooLongError {

@@ -96,8 +96,11 @@ const HEADER = 0; // at a frame boundary, or holding the first bytes of a header
 const BODY = 1; //   header parsed; holding the frame's bytes until frameLength arrive
 const DISCARD = 2; // dropping the rest of a frame longer than maxFrameLength
 
-/** Frames at least this long are followed by a header-only scan (no point copying the body). */
-const PROBE_AFTER = 1024;
+/**
+ * Frames at least this long are followed by a header-only scan: copying their body
+ * into the window would cost more than one scan call per frame.
+ */
+const PROBE_AFTER = 8192;
 
 /**
  * Splits a stream into frames whose length is carried in a header.
@@ -178,7 +181,7 @@ export class LengthFieldDecoder extends BaseDecoder {
         i = this.scan(chunk, i, out);
       } else if (this.state === BODY) {
         const take = Math.min(this.frameLength - this.carry.len, n - i);
-        this.carry.append(chunk, i, i + take, this.frameLength);
+        this.carry.append(chunk, i, i + take, this.frameLength, this.frameLength);
         i += take;
         if (this.carry.len < this.frameLength) break;
         const skip = this.strip < 0 ? this.headerLength : this.strip;
