@@ -63,7 +63,7 @@ test(`fuzz campaign: ${seconds} s from seed ${firstSeed}`, async () => {
   await init();
   const elapsed = (Date.now() - started) / 1000;
   line('');
-  line(`fuzz campaign: ${elapsed.toFixed(0)} s, seeds ${firstSeed}..${firstSeed + batch - 1}`);
+  line(`fuzz campaign: ${elapsed.toFixed(0)} s, seeds ${firstSeed}..${firstSeed + batch - 1}, node ${process.version}`);
   line(`  inputs tried      ${totals.cases} (each through 3 engines + a reset re-run; a share also with engines swapped mid-stream)`);
   for (const [name, s] of Object.entries(perScheme)) line(`    ${name.padEnd(10)} ${s.cases} ordinary, ${s.huge} huge`);
   line(`  decoder runs      ${totals.runs}`);
@@ -72,7 +72,9 @@ test(`fuzz campaign: ${seconds} s from seed ${firstSeed}`, async () => {
   line(`  frames decoded    ${totals.frames}`);
   line(`  runs ending in a FramingError ${totals.errors}`);
   line(`  largest buffered  ${totals.maxBuffered} bytes`);
-  line(`  work per input byte, worst input of 64 KiB or more: scanned ${totals.maxScanRatio.toFixed(2)}, staged into linear memory ${totals.maxStageRatio.toFixed(2)}`);
+  line(`  work per input byte, worst input of 64 KiB or more:`);
+  line(`    scanned ${totals.maxScanRatio.toFixed(2)} (${totals.maxScanCase})`);
+  line(`    staged into linear memory ${totals.maxStageRatio.toFixed(2)} (${totals.maxStageCase})`);
   line(`  peak RSS          ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
   line(`  failures          ${failures.length}`);
   for (const f of failures) line(`\n${f}`);

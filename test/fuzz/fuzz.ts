@@ -686,7 +686,7 @@ function memoryBound(c: Config): number {
 export class Violation extends Error {}
 
 /** Totals over a campaign. */
-export const totals = { cases: 0, runs: 0, bytes: 0, frames: 0, errors: 0, chunks: 0, maxBuffered: 0, maxScanRatio: 0, maxStageRatio: 0 };
+export const totals = { cases: 0, runs: 0, bytes: 0, frames: 0, errors: 0, chunks: 0, maxBuffered: 0, maxScanRatio: 0, maxStageRatio: 0, maxScanCase: '', maxStageCase: '' };
 
 /** A decoder wrapper that checks the bounds after every call and feeds chunks the case's way. */
 class Guard implements FrameDecoder {
@@ -900,8 +900,15 @@ export async function checkCase(k: Case, profile: Profile, cap = profile.maxInpu
     const staged = stageBound(k.config, n, g.calls, frames, want.stats.discardedFrames);
     if (work.staged > staged) fail(name, `staged ${work.staged} bytes for a ${n}-byte input in ${g.calls} calls: over the linear bound ${staged}`);
     if (n >= WINDOW) {
-      totals.maxScanRatio = Math.max(totals.maxScanRatio, work.scanned / n);
-      totals.maxStageRatio = Math.max(totals.maxStageRatio, work.staged / n);
+      const what = () => `${k.config.scheme}, longest header/delimiter ${b.header} B, ${n} B in ${chunks.length} chunks`;
+      if (work.scanned / n > totals.maxScanRatio) {
+        totals.maxScanRatio = work.scanned / n;
+        totals.maxScanCase = what();
+      }
+      if (work.staged / n > totals.maxStageRatio) {
+        totals.maxStageRatio = work.staged / n;
+        totals.maxStageCase = what() + (k.config.scheme === 'length' ? `, onTooLong ${k.config.onTooLong}` : '');
+      }
     }
     work.budget = work.stageBudget = Infinity;
     afterRun(d, g, got!, want, input, (what) => fail(name, what));
