@@ -13,7 +13,7 @@ import { DelimiterDecoder, init, LengthFieldDecoder } from '../../src/index.js';
 import { engine } from '../../src/_engine.js';
 import { cut, hex, run } from '../_harness.js';
 import {
-  caseArb, checkCase, CI_PROFILE, ENGINES, hugeCaseArb, totals, useEngine, work, type Case, type Scheme,
+  caseArb, checkCase, CI_PROFILE, ENGINES, hugeCaseArb, totals, useEngine, work, type Case, type Chunking, type Scheme,
 } from '../fuzz/fuzz.js';
 
 // Fixed seeds: a CI failure replays with the same seed (fast-check prints the path).
@@ -47,7 +47,7 @@ describe.each(['length', 'delimiter', 'line', 'fixed'] as const)('%s decoders un
 // same checks (reference outcome on every engine, bounds, linear work).
 describe('directed attacks', () => {
   const profile = { ...CI_PROFILE, maxChunks: 20_000, swapShare: 0 };
-  const oneByOne = { kind: 'bytes', cuts: [], sizes: [1], tail: 1, empties: 0, pad: 0, feed: 'decode' } as const;
+  const oneByOne: Chunking = { kind: 'bytes', cuts: [], sizes: [1], tail: 1, empties: 0, pad: 0, feed: 'decode' };
 
   test.each(['varint', 1, 2, 3, 4, 8] as const)('width %s: a header claiming maxFrameLength (16 KiB), then the body one byte at a time', async (width) => {
     for (const trailing of ['error', 'emit'] as const) {
