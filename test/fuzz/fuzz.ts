@@ -824,7 +824,17 @@ export function describeCase(k: Case, input: Uint8Array, chunks: Uint8Array[]): 
   ].join('\n  ');
 }
 
-/** Bytes the engine may scan: each byte about once, plus a rescan of at most a header or delimiter start per scan call. */
+/**
+ * Bytes the engine may scan: each byte about once, plus a rescan of at most a
+ * header or delimiter start per scan call.
+ *
+ * KNOWN BUG (reported, see docs/guarantees.md): for the length field that header
+ * is the whole lengthFieldOffset + field, rescanned (and re-staged) on every chunk
+ * until it is complete, so a large offset fed in small chunks costs
+ * O(offset) per chunk (lengthFieldOffset 16 KiB one byte at a time: 8,190 bytes
+ * scanned per input byte). The bound allows it through bounds().header;
+ * test/node/fuzz.test.ts has a test.fails that asks for the field alone.
+ */
 function scanBound(c: Config, n: number, calls: number, frames: number): number {
   const L = bounds(c).header;
   const windows = Math.ceil(n / WINDOW) + 2;
@@ -913,7 +923,7 @@ export async function checkCase(k: Case, profile: Profile, cap = profile.maxInpu
     work.budget = work.stageBudget = Infinity;
     afterRun(d, g, got!, want, input, (what) => fail(name, what));
   }
-  if (rng(k.segments[0]?.seed ?? 0)(1000) < profile.swapShare * 1000) await swapped(k, input, chunks, want, fail);
+  if (rng(k.segments[0]?.seed ?? 0)(1000) < profile.swapShare * 1000) await swapped(k, chunks, want, fail);
 }
 
 /** Failed state, end() resets, reuse after reset() gives the same frames, free(). */
@@ -961,7 +971,7 @@ function afterRun(d: FrameDecoder, g: Guard, got: Outcome, want: Outcome, input:
 }
 
 /** The stream fed with the engine replaced (a fresh instance of the next engine) every few chunks. */
-async function swapped(k: Case, input: Uint8Array, chunks: Uint8Array[], want: Outcome, fail: (engine: string, what: string) => never): Promise<void> {
+async function swapped(k: Case, chunks: Uint8Array[], want: Outcome, fail: (engine: string, what: string) => never): Promise<void> {
   const every = Math.max(1, Math.ceil(chunks.length / 12));
   const d = makeDecoder(k.config, () => {});
   const frames: string[] = [];
@@ -980,5 +990,4 @@ async function swapped(k: Case, input: Uint8Array, chunks: Uint8Array[], want: O
   }
   const diff = difference({ ...want, frames, error: error === undefined ? undefined : { ...want.error!, code: error } }, want);
   if (diff) fail(`swapped every ${every} chunks`, `outcome differs from the reference model: ${diff}`);
-  void input;
 }
