@@ -78,8 +78,8 @@ function readFixed(at: usize, width: i32, little: i32): u64 {
  *     p + frame > len                           -> NEED_BODY
  *     record (p + strip, p + frame); p += frame
  *
- * The checks run in Netty's order. Lengths are f64: exact up to 2^53, which every
- * value that reaches them respects.
+ * The checks run in Netty's order. The frame length is summed exactly in i64 and
+ * reported as f64 (exact up to 2^53; above, it is too long anyway).
  */
 export function scanLength(
   data: usize, len: i32, offset: i32, field: i32, little: i32,
@@ -123,20 +123,22 @@ export function scanLength(
       lastValue = <f64>value;
       return stop(CORRUPT, p, count);
     }
-    const frame = <f64>header + <f64>value + adjustment;
+    // Exact in i64: |value + adjustment + header| < 2^55. (Summed in f64 it would
+    // round near 2^53: 2^53 - 1 + 8 - (2^53 - 1) must be 8, not 9.)
+    const frame: i64 = <i64>value + <i64>adjustment + <i64>header;
     lastValue = <f64>value;
-    lastFrameLength = frame;
-    if (frame < <f64>header) {
+    lastFrameLength = <f64>frame;
+    if (frame < <i64>header) {
       lastReason = CORRUPT_SHORTER_THAN_HEADER;
       return stop(CORRUPT, p, count);
     }
-    if (frame > maxFrameLength) return stop(TOO_LONG, p, count);
+    if (frame > <i64>maxFrameLength) return stop(TOO_LONG, p, count);
     const skip = strip < 0 ? header : strip;
-    if (frame < <f64>skip) {
+    if (frame < <i64>skip) {
       lastReason = CORRUPT_SHORTER_THAN_STRIP;
       return stop(CORRUPT, p, count);
     }
-    if (frame > <f64>(len - p)) return stop(NEED_BODY, p, count);
+    if (frame > <i64>(len - p)) return stop(NEED_BODY, p, count);
     const end = p + <i32>frame;
     store<i32>(out + (<usize>count << 3), p + skip);
     store<i32>(out + (<usize>count << 3), end, 4);

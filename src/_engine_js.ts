@@ -148,7 +148,9 @@ export function jsScanners(memory: JsMemory): Scanners {
           value = v;
           return stop(CORRUPT, p, count);
         }
-        const frame = header + v + adjustment;
+        // Exact like the wasm's i64 sum: past 2^53 a double sum could round.
+        let frame = v + adjustment + header;
+        if (!(Math.abs(frame) <= Number.MAX_SAFE_INTEGER)) frame = Number(BigInt(v) + BigInt(adjustment) + BigInt(header));
         value = v;
         frameLength = frame;
         if (frame < header) {

@@ -125,6 +125,7 @@ export class LengthFieldDecoder extends BaseDecoder {
   private readonly skip: boolean;
   private readonly trailing: Trailing;
   private readonly maxHeader: number;
+  private readonly minHeader: number;
 
   private state = HEADER;
   private readonly carry = new Carry();
@@ -136,6 +137,8 @@ export class LengthFieldDecoder extends BaseDecoder {
   private headerLength = 0;
   private fieldValue = 0;
   private discardLeft = 0;
+  /** Bytes of the frame being discarded that have arrived (exact, unlike frameLength - discardLeft past 2^53). */
+  private discardedSoFar = 0;
   private probe = false;
 
   constructor(options?: LengthFieldDecoderOptions) {
@@ -153,6 +156,7 @@ export class LengthFieldDecoder extends BaseDecoder {
     this.skip = lim.skip;
     this.trailing = trailing(o.trailing, 'error');
     this.maxHeader = this.offset + (this.field || 10);
+    this.minHeader = this.offset + (this.field || 1);
   }
 
   protected held(): number {
@@ -169,6 +173,7 @@ export class LengthFieldDecoder extends BaseDecoder {
     this.frameStart = 0;
     this.total = 0;
     this.discardLeft = 0;
+    this.discardedSoFar = 0;
     this.probe = false;
   }
 
@@ -193,9 +198,10 @@ export class LengthFieldDecoder extends BaseDecoder {
       } else {
         const take = Math.min(this.discardLeft, n - i);
         this.discardLeft -= take;
+        this.discardedSoFar += take;
         i += take;
         if (this.discardLeft > 0) break;
-        this.endDiscard(this.frameLength);
+        this.endDiscard(this.discardedSoFar);
       }
     }
     this.total += n;
@@ -212,6 +218,13 @@ export class LengthFieldDecoder extends BaseDecoder {
     const carry = this.carry;
     const tail = carry.len;
     const avail = tail + n - i;
+    if (tail > 0 && avail < this.minHeader) {
+      // Still short of the smallest possible header: no scan can finish it, so
+      // keep the bytes without restaging the carried ones (a long
+      // lengthFieldOffset fed a byte at a time would otherwise cost quadratic work).
+      carry.append(chunk, i, n);
+      return n;
+    }
     const wlen = Math.min(avail, this.probe ? tail + this.maxHeader : Math.max(WINDOW, tail + this.maxHeader));
     const data = e.place(carry.buf, 0, tail, chunk, i, wlen - tail);
     const count = e.x.scanLength(
@@ -281,8 +294,12 @@ export class LengthFieldDecoder extends BaseDecoder {
       this.fieldValue = e.x.fieldValue();
       if (this.failFast && !this.skip) this.fail(this.tooLong());
       this.state = DISCARD;
-      this.discardLeft = this.frameLength - (s >= i ? 0 : tail);
+      this.discardedSoFar = s >= i ? 0 : tail;
+      this.discardLeft = this.frameLength - this.discardedSoFar;
       carry.clear();
+      // The next header is scanned alone: restaging a whole window after each
+      // dropped frame would copy a run of short over-long frames quadratically.
+      this.probe = true;
       return s >= i ? s : i;
     }
     if (status === CORRUPT) this.fail(this.corrupt(e.u8.slice(data + r + this.offset, data + r + e.x.headerLength())));
@@ -329,7 +346,7 @@ export class LengthFieldDecoder extends BaseDecoder {
 
   protected finish(out: Uint8Array[]): void {
     if (this.state === DISCARD) {
-      this.endDiscard(this.frameLength - this.discardLeft);
+      this.endDiscard(this.discardedSoFar);
       return;
     }
     const held = this.carry.len;

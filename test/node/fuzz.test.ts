@@ -80,16 +80,15 @@ describe('directed attacks', () => {
   }, 60_000);
 });
 
-// Bugs the fuzz found in the core. Each test states the correct behaviour and is
-// marked test.fails while the bug stands (src/ is not ours to fix); once fixed,
-// vitest reports the test as unexpectedly passing: then drop `.fails` and the
-// matching KNOWN_BUG_* allowance in test/fuzz/fuzz.ts.
-describe('known bugs found by the fuzz (test.fails until fixed in src/)', () => {
+// Bugs the fuzz found in the core, fixed since: exact i64 frame lengths,
+// discarded bytes counted as they arrive, header-only scans after a dropped frame.
+// Kept as regression tests.
+describe('fixed: bugs the fuzz found in length-field arithmetic and skipping', () => {
   afterAll(() => init());
 
   // KNOWN_BUG_F64_FRAME_LENGTH: offset + fieldBytes + value + lengthAdjustment is
   // summed in floating point, exact only up to 2^53.
-  test.fails('an 8-byte field of 2^53 − 1 with lengthAdjustment −(2^53 − 1) is an 8-byte frame, not 9', async () => {
+  test('an 8-byte field of 2^53 − 1 with lengthAdjustment −(2^53 − 1) is an 8-byte frame, not 9', async () => {
     const o = { lengthFieldLength: 8 as const, lengthAdjustment: -Number.MAX_SAFE_INTEGER, initialBytesToStrip: 0 };
     // 00 1f ff ff ff ff ff ff = 2^53 − 1; the frame is the header alone, then 78 starts the next header.
     const input = Uint8Array.of(0x00, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x78);
@@ -101,7 +100,7 @@ describe('known bugs found by the fuzz (test.fails until fixed in src/)', () => 
     }
   });
 
-  test.fails('a too-long frame claiming more than 2^53 − 1 bytes: discardedBytes does not depend on the chunking', async () => {
+  test('a too-long frame claiming more than 2^53 − 1 bytes: discardedBytes does not depend on the chunking', async () => {
     const o = { lengthFieldLength: 1 as const, lengthAdjustment: Number.MAX_SAFE_INTEGER, onTooLong: 'skip' as const };
     const input = Uint8Array.of(0x02, 0x44); // frame length 1 + 2 + (2^53 − 1): discarded, 2 bytes of it received
     for (const name of ENGINES) {
@@ -112,7 +111,7 @@ describe('known bugs found by the fuzz (test.fails until fixed in src/)', () => 
   });
 
   // The bytes before the length field are rescanned with every chunk until the header is complete.
-  test.fails('a header with lengthFieldOffset 16 KiB fed one byte at a time: its bytes are scanned a bounded number of times', async () => {
+  test('a header with lengthFieldOffset 16 KiB fed one byte at a time: its bytes are scanned a bounded number of times', async () => {
     const offset = 16 * 1024;
     const input = new Uint8Array(offset + 4 + 10); // zeros, then the 4-byte field = 10, then 10 bytes
     input[offset + 3] = 10;
@@ -128,7 +127,7 @@ describe('known bugs found by the fuzz (test.fails until fixed in src/)', () => 
   });
 
   // KNOWN_BUG_SKIP_RESTAGE
-  test.fails("onTooLong: 'skip' over many short over-long frames copies each byte a bounded number of times", async () => {
+  test("onTooLong: 'skip' over many short over-long frames copies each byte a bounded number of times", async () => {
     // 256 KiB of 100-byte frames (2-byte field 98) over maxFrameLength 50: all discarded.
     const n = 256 * 1024;
     const input = new Uint8Array(n);
