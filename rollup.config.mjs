@@ -22,14 +22,33 @@ export default [
     external,
     plugins: [ts()],
     output: [
-      { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'shared/[name].js', banner: shebang, manualChunks },
-      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'shared/[name].cjs', exports: 'named', manualChunks },
+      {
+        dir: 'dist',
+        format: 'es',
+        entryFileNames: '[name].js',
+        chunkFileNames: 'shared/[name].js',
+        banner: shebang,
+        manualChunks,
+      },
+      {
+        dir: 'dist',
+        format: 'cjs',
+        entryFileNames: '[name].cjs',
+        chunkFileNames: 'shared/[name].cjs',
+        exports: 'named',
+        manualChunks,
+      },
     ],
   },
   ...['js', 'cts'].map((kind) => ({
     input: Object.fromEntries(entries.filter((e) => e !== 'cli').map((name) => [name, `src/${name}.ts`])),
     external,
     plugins: [dts({ tsconfig: './tsconfig.build.json' })],
-    output: { dir: 'dist', format: 'es', entryFileNames: kind === 'js' ? '[name].d.ts' : '[name].d.cts', chunkFileNames: kind === 'js' ? 'shared/[name].d.ts' : 'shared/[name].d.cts' },
+    output: {
+      dir: 'dist',
+      format: 'es',
+      entryFileNames: kind === 'js' ? '[name].d.ts' : '[name].d.cts',
+      chunkFileNames: kind === 'js' ? 'shared/[name].d.ts' : 'shared/[name].d.cts',
+    },
   })),
 ];

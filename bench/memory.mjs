@@ -25,10 +25,30 @@ const body20 = 'abcdefghijklmnopqrst';
 
 const CASES = [
   { decoder: 'LineDecoder', make: () => new fc.LineDecoder(), chunk: text(body20) },
-  { decoder: 'DelimiterDecoder', note: "'\\r\\n'", make: () => new fc.DelimiterDecoder({ delimiter: '\r\n' }), chunk: text(body20) },
-  { decoder: 'LengthFieldDecoder', note: '4-byte field, 64 B frame', make: () => new fc.LengthFieldDecoder(), chunk: new Uint8Array([0, 0, 0, 64, ...text(body20)]) },
-  { decoder: 'LengthFieldDecoder', note: 'varint, 64 B frame', make: () => new fc.LengthFieldDecoder({ lengthFieldLength: 'varint' }), chunk: new Uint8Array([64, ...text(body20)]) },
-  { decoder: 'FixedLengthDecoder', note: '64 B records', make: () => new fc.FixedLengthDecoder({ frameLength: 64 }), chunk: text(body20) },
+  {
+    decoder: 'DelimiterDecoder',
+    note: "'\\r\\n'",
+    make: () => new fc.DelimiterDecoder({ delimiter: '\r\n' }),
+    chunk: text(body20),
+  },
+  {
+    decoder: 'LengthFieldDecoder',
+    note: '4-byte field, 64 B frame',
+    make: () => new fc.LengthFieldDecoder(),
+    chunk: new Uint8Array([0, 0, 0, 64, ...text(body20)]),
+  },
+  {
+    decoder: 'LengthFieldDecoder',
+    note: 'varint, 64 B frame',
+    make: () => new fc.LengthFieldDecoder({ lengthFieldLength: 'varint' }),
+    chunk: new Uint8Array([64, ...text(body20)]),
+  },
+  {
+    decoder: 'FixedLengthDecoder',
+    note: '64 B records',
+    make: () => new fc.FixedLengthDecoder({ frameLength: 64 }),
+    chunk: text(body20),
+  },
   { decoder: 'LineDecoder', note: 'idle', make: () => new fc.LineDecoder(), chunk: null },
   { decoder: 'LengthFieldDecoder', note: 'idle', make: () => new fc.LengthFieldDecoder(), chunk: null },
 ];
@@ -76,9 +96,15 @@ if (json) {
   process.stdout.write(JSON.stringify(result));
 } else {
   console.log(`engine ${result.backend}, ${N} live decoders per row`);
-  console.table(rows.map((r) => ({
-    decoder: r.decoder + (r.note ? ` (${r.note})` : ''), held: r.partial,
-    'B/decoder': r.perDecoder, 'heap B': r.heapPerDecoder, 'external B': r.externalPerDecoder,
-    'arrayBuffers B': r.arrayBuffersPerDecoder, 'rss B': r.rssPerDecoder,
-  })));
+  console.table(
+    rows.map((r) => ({
+      decoder: r.decoder + (r.note ? ` (${r.note})` : ''),
+      held: r.partial,
+      'B/decoder': r.perDecoder,
+      'heap B': r.heapPerDecoder,
+      'external B': r.externalPerDecoder,
+      'arrayBuffers B': r.arrayBuffersPerDecoder,
+      'rss B': r.rssPerDecoder,
+    })),
+  );
 }

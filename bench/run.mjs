@@ -19,7 +19,18 @@
 // median of all its samples over all rounds. Targets are reported, not enforced:
 // a missed target does not change the exit status.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,9 +66,14 @@ const report = flag('--report') || (!quick && !filter);
 
 // Scenarios the targets need; the quick run measures only these.
 const QUICK = [
-  ['lines', 16, 65536], ['lines', 64, 65536], ['lines', 16384, 65536],
-  ['crlf', 16, 65536], ['crlf', 64, 65536],
-  ['len4', 64, 65536], ['len4', 64, 1460], ['len4', 16384, 65536],
+  ['lines', 16, 65536],
+  ['lines', 64, 65536],
+  ['lines', 16384, 65536],
+  ['crlf', 16, 65536],
+  ['crlf', 64, 65536],
+  ['len4', 64, 65536],
+  ['len4', 64, 1460],
+  ['len4', 16384, 65536],
   ['varint', 64, 65536],
 ];
 
@@ -95,7 +111,10 @@ if (distOption) {
   const tree = join(snapshot, 'tree');
   mkdirSync(tree);
   console.error(`building ${ref} in ${tree}`);
-  execFileSync('sh', ['-c', `git archive --format=tar "$1" | tar -x -C "$2"`, 'sh', ref, tree], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('sh', ['-c', `git archive --format=tar "$1" | tar -x -C "$2"`, 'sh', ref, tree], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] });
   distDir = join(tree, 'dist');
@@ -206,8 +225,12 @@ const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, 
 // ---------------------------------------------------------------------------
 
 const started = Date.now();
-console.log(`framecodec bench (${meta.mode}): ${meta.cpu}, ${meta.nproc} cores, Node ${meta.node}, load ${meta.loadavg.join(' ')}`);
-console.log(`${scenarios.length} scenarios, ${settings.rounds} rounds of ${settings.time} ms per contender, ${PAYLOAD_BYTES / 1048576} MiB per run\n`);
+console.log(
+  `framecodec bench (${meta.mode}): ${meta.cpu}, ${meta.nproc} cores, Node ${meta.node}, load ${meta.loadavg.join(' ')}`,
+);
+console.log(
+  `${scenarios.length} scenarios, ${settings.rounds} rounds of ${settings.time} ms per contender, ${PAYLOAD_BYTES / 1048576} MiB per run\n`,
+);
 
 const results = [];
 let failed = false;
@@ -255,7 +278,7 @@ for (const scn of scenarios) {
     entry.results[id] = {
       median: med,
       mbps: ref.wireBytes / med / 1e3,
-      framesPerSec: ref.frames / med * 1e3,
+      framesPerSec: (ref.frames / med) * 1e3,
       samples: samples[id].length,
       roundMedians: roundMedians[id],
     };
@@ -270,13 +293,16 @@ function printScenario(e) {
   const rows = Object.entries(e.results)
     .sort((a, b) => a[1].median - b[1].median)
     .map(([id, r]) => {
-      const spread = r.roundMedians.length > 1
-        ? `±${fmt((Math.max(...r.roundMedians) - Math.min(...r.roundMedians)) / 2 / r.median * 100)}%`
-        : '';
+      const spread =
+        r.roundMedians.length > 1
+          ? `±${fmt(((Math.max(...r.roundMedians) - Math.min(...r.roundMedians)) / 2 / r.median) * 100)}%`
+          : '';
       const ratio = fc && id !== FC ? `${fmt(r.median / fc.median, 2)}×` : '';
       return `  ${id.padEnd(36)} ${fmt(r.mbps).padStart(7)} MB/s ${fmt(r.framesPerSec / 1e6, 2).padStart(7)} Mframes/s ${spread.padStart(5)}  ${ratio}`;
     });
-  console.log(`${e.id}  (${fmt(e.frames)} frames, ${fmt(e.wireBytes)} B; last column: framecodec wasm-simd is N× faster)`);
+  console.log(
+    `${e.id}  (${fmt(e.frames)} frames, ${fmt(e.wireBytes)} B; last column: framecodec wasm-simd is N× faster)`,
+  );
   console.log(rows.join('\n') + '\n');
 }
 
@@ -290,19 +316,28 @@ if (failed) {
 
 let memory = null;
 if (!flag('--no-memory')) {
-  const text = execFileSync(process.execPath, ['--expose-gc', join(root, 'bench/memory.mjs'), join(under, 'index.js'), '--json'], {
-    encoding: 'utf8',
-  });
+  const text = execFileSync(
+    process.execPath,
+    ['--expose-gc', join(root, 'bench/memory.mjs'), join(under, 'index.js'), '--json'],
+    {
+      encoding: 'utf8',
+    },
+  );
   memory = JSON.parse(text);
   console.log(`memory, ${memory.n} live decoders (engine ${memory.backend}):`);
   for (const r of memory.rows) {
-    console.log(`  ${(r.decoder + (r.note ? ` (${r.note})` : '')).padEnd(48)} holding ${String(r.partial).padStart(3)} B: ${fmt(r.perDecoder).padStart(5)} B per decoder (heap ${r.heapPerDecoder}, external ${r.externalPerDecoder})`);
+    console.log(
+      `  ${(r.decoder + (r.note ? ` (${r.note})` : '')).padEnd(48)} holding ${String(r.partial).padStart(3)} B: ${fmt(r.perDecoder).padStart(5)} B per decoder (heap ${r.heapPerDecoder}, external ${r.externalPerDecoder})`,
+    );
   }
   console.log();
 }
 
 const byId = Object.fromEntries(results.map((e) => [e.id, e]));
-const targets = evaluate(byId, memory?.rows.filter((r) => r.partial > 0));
+const targets = evaluate(
+  byId,
+  memory?.rows.filter((r) => r.partial > 0),
+);
 console.log('targets (median ratios of this run; reported, not enforced):');
 for (const t of targets) {
   const measured = t.scenario === 'memory' ? `${fmt(t.perDecoder)} B` : `${fmt(t.ratio, 2)}×`;

@@ -68,7 +68,9 @@ function streamOf(frameSize: number): { stream: Uint8Array; expected: Expected }
 
 function verify(got: Expected, expected: Expected, name: string): void {
   if (got.frames !== expected.frames || got.bytes !== expected.bytes) {
-    throw new Error(`${name}: got ${got.frames} frames / ${got.bytes} bytes, expected ${expected.frames} / ${expected.bytes}`);
+    throw new Error(
+      `${name}: got ${got.frames} frames / ${got.bytes} bytes, expected ${expected.frames} / ${expected.bytes}`,
+    );
   }
 }
 
@@ -98,13 +100,13 @@ async function viaDecode(port: number, zeroCopy: boolean, ranges = false): Promi
   };
   const take = ranges
     ? (chunk: Uint8Array) => {
-      frames += decoder.decodeRanges(chunk, onRanges);
-    }
+        frames += decoder.decodeRanges(chunk, onRanges);
+      }
     : (chunk: Uint8Array) => {
-      const out = decoder.decode(chunk);
-      frames += out.length;
-      for (let i = 0; i < out.length; i++) bytes += out[i].length;
-    };
+        const out = decoder.decode(chunk);
+        frames += out.length;
+        for (let i = 0; i < out.length; i++) bytes += out[i].length;
+      };
   let socket: net.Socket;
   if (zeroCopy) {
     socket = connect(port, { onread: zeroCopyOnread(take) });
@@ -125,7 +127,9 @@ const median = (xs: number[]) => {
 };
 
 async function main(): Promise<void> {
-  console.log(`zero-copy receive vs 'data', loopback TCP, ${MIB} MiB per transfer, engine ${backend()}, Node ${process.version}`);
+  console.log(
+    `zero-copy receive vs 'data', loopback TCP, ${MIB} MiB per transfer, engine ${backend()}, Node ${process.version}`,
+  );
   console.log(`${ROUNDS} rounds x ${TIME} ms per task\n`);
   const rows: string[] = [];
   for (const size of FRAME_SIZES) {
@@ -158,7 +162,7 @@ async function main(): Promise<void> {
     }
     worker.postMessage('stop');
     await once(worker, 'exit');
-    const mbps = (ms: number) => (stream.length / 1e6) / (ms / 1000);
+    const mbps = (ms: number) => stream.length / 1e6 / (ms / 1000);
     const base: Record<string, number> = {};
     for (const [name, list] of samples) {
       const ms = median(list);

@@ -15,4 +15,6 @@ writeFileSync(
     `export const SIMD_WASM = '${b64('simd')}';\n` +
     `export const SCALAR_WASM = '${b64('scalar')}';\n`,
 );
-console.log(`wasm: simd ${readFileSync('build/framecodec.simd.wasm').length} B, scalar ${readFileSync('build/framecodec.scalar.wasm').length} B`);
+console.log(
+  `wasm: simd ${readFileSync('build/framecodec.simd.wasm').length} B, scalar ${readFileSync('build/framecodec.scalar.wasm').length} B`,
+);

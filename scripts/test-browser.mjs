@@ -15,5 +15,7 @@ if (!existsSync(chromium)) {
   console.warn(`\n*** browser suite SKIPPED: ${message} ***\n`);
   process.exit(0);
 }
-const run = spawnSync(process.execPath, ['--test', '--test-reporter=spec', 'test/browser/browser.test.mjs'], { stdio: 'inherit' });
+const run = spawnSync(process.execPath, ['--test', '--test-reporter=spec', 'test/browser/browser.test.mjs'], {
+  stdio: 'inherit',
+});
 process.exit(run.status ?? 1);

@@ -81,7 +81,14 @@ export class Carry {
 }
 
 /** A fresh array holding a[aFrom, aTo) followed by b[bFrom, bTo). */
-export function concat(a: Uint8Array, aFrom: number, aTo: number, b: Uint8Array, bFrom: number, bTo: number): Uint8Array {
+export function concat(
+  a: Uint8Array,
+  aFrom: number,
+  aTo: number,
+  b: Uint8Array,
+  bFrom: number,
+  bTo: number,
+): Uint8Array {
   const out = new Uint8Array(aTo - aFrom + (bTo - bFrom));
   out.set(a.subarray(aFrom, aTo), 0);
   out.set(b.subarray(bFrom, bTo), aTo - aFrom);

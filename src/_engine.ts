@@ -42,11 +42,27 @@ export type Backend = 'wasm-simd' | 'wasm' | 'js';
 export interface Scanners {
   heapBase(): number;
   simd(): number;
-  scanDelimiters(table: number, data: number, from: number, len: number, final: number, out: number, cap: number): number;
+  scanDelimiters(
+    table: number,
+    data: number,
+    from: number,
+    len: number,
+    final: number,
+    out: number,
+    cap: number,
+  ): number;
   delimiterResumeAt(): number;
   scanLength(
-    data: number, len: number, offset: number, field: number, little: number,
-    adjustment: number, strip: number, maxFrameLength: number, out: number, cap: number,
+    data: number,
+    len: number,
+    offset: number,
+    field: number,
+    little: number,
+    adjustment: number,
+    strip: number,
+    maxFrameLength: number,
+    out: number,
+    cap: number,
   ): number;
   lengthStatus(): number;
   lengthResumeAt(): number;
@@ -142,7 +158,14 @@ export class Engine {
    * copies the chunk out first): it starts at the receive area and any tail fits
    * the reserve, so nothing here overwrites the chunk or grows memory.
    */
-  place(tail: Uint8Array | null, tailFrom: number, tailLen: number, chunk: Uint8Array, c: number, take: number): number {
+  place(
+    tail: Uint8Array | null,
+    tailFrom: number,
+    tailLen: number,
+    chunk: Uint8Array,
+    c: number,
+    take: number,
+  ): number {
     const u8 = this.u8;
     if (chunk.buffer === u8.buffer) {
       const at = chunk.byteOffset + c;
@@ -294,13 +317,16 @@ export async function init(options: InitOptions = {}): Promise<void> {
     return;
   }
   if (wasm === undefined) {
-    const e = wanted === 'wasm' ? embedded('wasm-simd') ?? embedded('wasm') : defaultEngine();
+    const e = wanted === 'wasm' ? (embedded('wasm-simd') ?? embedded('wasm')) : defaultEngine();
     if (!e) throw new FramingError('ERR_UNSUPPORTED_PLATFORM', 'WebAssembly is not available in this runtime');
     engine = e;
     return;
   }
   if (typeof WebAssembly !== 'object') {
-    throw new FramingError('ERR_UNSUPPORTED_PLATFORM', 'WebAssembly is not available in this runtime; use init({ backend: \'js\' })');
+    throw new FramingError(
+      'ERR_UNSUPPORTED_PLATFORM',
+      "WebAssembly is not available in this runtime; use init({ backend: 'js' })",
+    );
   }
   engine = fromModule(await compile(wasm));
 }

@@ -73,7 +73,7 @@ export function jsScanners(memory: JsMemory): Scanners {
         for (let i = 0; i < n; i++) {
           const d = table + i32[entries + 2 * i];
           const dlen = i32[entries + 2 * i + 1];
-          const avail = len - p < dlen ? len - p : dlen;
+          const avail = Math.min(len - p, dlen);
           let j = 0;
           while (j < avail && u8[data + p + j] === u8[d + j]) j++;
           if (j < avail) continue;
@@ -98,7 +98,7 @@ export function jsScanners(memory: JsMemory): Scanners {
         count++;
         p += matched;
       }
-      delimiterResume = p < len ? p : len;
+      delimiterResume = Math.min(p, len);
       return count;
     },
     delimiterResumeAt: () => delimiterResume,
@@ -150,7 +150,8 @@ export function jsScanners(memory: JsMemory): Scanners {
         }
         // Exact like the wasm's i64 sum: past 2^53 a double sum could round.
         let frame = v + adjustment + header;
-        if (!(Math.abs(frame) <= Number.MAX_SAFE_INTEGER)) frame = Number(BigInt(v) + BigInt(adjustment) + BigInt(header));
+        if (!(Math.abs(frame) <= Number.MAX_SAFE_INTEGER))
+          frame = Number(BigInt(v) + BigInt(adjustment) + BigInt(header));
         value = v;
         frameLength = frame;
         if (frame < header) {

@@ -43,11 +43,18 @@ export const DEFAULT_MAX_FRAME_LENGTH = 8 * 1024 * 1024;
 
 export function objectOption<T extends object>(name: string, value: T | undefined): T {
   if (value === undefined || value === null) return {} as T;
-  if (typeof value !== 'object') throw new InvalidOptionError(name, `${name} must be an object, got ${describe(value)}`);
+  if (typeof value !== 'object')
+    throw new InvalidOptionError(name, `${name} must be an object, got ${describe(value)}`);
   return value;
 }
 
-export function integer(name: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function integer(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
@@ -58,21 +65,26 @@ export function integer(name: string, value: unknown, fallback: number, min: num
 
 export function boolean(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new InvalidOptionError(name, `${name} must be a boolean, got ${describe(value)}`);
+  if (typeof value !== 'boolean')
+    throw new InvalidOptionError(name, `${name} must be a boolean, got ${describe(value)}`);
   return value;
 }
 
 export function oneOf<T extends string | number>(name: string, value: unknown, fallback: T, allowed: readonly T[]): T {
   if (value === undefined) return fallback;
   if (!allowed.includes(value as T)) {
-    throw new InvalidOptionError(name, `${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${describe(value)}`);
+    throw new InvalidOptionError(
+      name,
+      `${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${describe(value)}`,
+    );
   }
   return value as T;
 }
 
 export function callback<F>(name: string, value: unknown): F | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'function') throw new InvalidOptionError(name, `${name} must be a function, got ${describe(value)}`);
+  if (typeof value !== 'function')
+    throw new InvalidOptionError(name, `${name} must be a function, got ${describe(value)}`);
   return value as F;
 }
 

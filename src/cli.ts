@@ -31,9 +31,13 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(MAIN_HELP);
     return;
   }
-  if (command === undefined) throw usageError('missing command: decode, encode, demo or sockets (see framecodec --help)');
+  if (command === undefined)
+    throw usageError('missing command: decode, encode, demo or sockets (see framecodec --help)');
   const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-  if (!run) throw usageError(`unknown command ${JSON.stringify(command)}: use decode, encode, demo or sockets (see framecodec --help)`);
+  if (!run)
+    throw usageError(
+      `unknown command ${JSON.stringify(command)}: use decode, encode, demo or sockets (see framecodec --help)`,
+    );
   await run(rest);
 }
 

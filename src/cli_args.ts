@@ -64,7 +64,8 @@ export function parseArgs(
       continue;
     }
     if (!word.startsWith('--')) {
-      if (word.startsWith('-') && word !== '-') throw usageError(`unknown flag ${word} for framecodec ${command} (see framecodec ${command} --help)`);
+      if (word.startsWith('-') && word !== '-')
+        throw usageError(`unknown flag ${word} for framecodec ${command} (see framecodec ${command} --help)`);
       positionals.push(word);
       continue;
     }
@@ -87,7 +88,8 @@ export function parseArgs(
     else throw usageError(`--${name} needs a value`);
     const list = flags.get(name);
     if (Array.isArray(list)) {
-      if (!spec.repeat) throw usageError(`--${name} given twice (${JSON.stringify(list[0])} and ${JSON.stringify(value)})`);
+      if (!spec.repeat)
+        throw usageError(`--${name} given twice (${JSON.stringify(list[0])} and ${JSON.stringify(value)})`);
       list.push(value);
     } else {
       flags.set(name, [value]);

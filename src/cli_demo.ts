@@ -13,8 +13,15 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  backend, DelimiterDecoder, DelimiterEncoder, FixedLengthDecoder, FixedLengthEncoder,
-  LengthFieldDecoder, LengthFieldEncoder, LineDecoder, type FrameDecoder,
+  backend,
+  DelimiterDecoder,
+  DelimiterEncoder,
+  FixedLengthDecoder,
+  FixedLengthEncoder,
+  LengthFieldDecoder,
+  LengthFieldEncoder,
+  LineDecoder,
+  type FrameDecoder,
 } from './index.js';
 import { has, parseArgs } from './cli_args.js';
 import { DEMO_HELP } from './cli_help.js';
@@ -76,7 +83,8 @@ const FILLER = 'the quick brown fox jumps over the lazy dog; ';
 function smallMessages(count: number): Uint8Array[] {
   const r = random(7);
   return Array.from({ length: count }, (_, k) =>
-    text.encode(`order ${k + 1}: ${1 + Math.floor(r() * 9)} x sku-${1000 + Math.floor(r() * 9000)}`));
+    text.encode(`order ${k + 1}: ${1 + Math.floor(r() * 9)} x sku-${1000 + Math.floor(r() * 9000)}`),
+  );
 }
 
 function largeMessages(sizes: readonly number[]): Uint8Array[] {
@@ -97,7 +105,13 @@ interface Received {
  * One connection: the client writes `writes` (in bursts, with a short pause
  * between bursts), the server's 'data' events go to the decoder.
  */
-async function exchange(server: Server, port: number, writes: Uint8Array[][], decoder: FrameDecoder, noDelay: boolean): Promise<Received> {
+async function exchange(
+  server: Server,
+  port: number,
+  writes: Uint8Array[][],
+  decoder: FrameDecoder,
+  noDelay: boolean,
+): Promise<Received> {
   const accepted = once(server, 'connection');
   const client = connect({ port, host: '127.0.0.1', noDelay });
   client.setNoDelay(noDelay); // false: Nagle's algorithm on (Node's default, said out loud)
@@ -208,7 +222,10 @@ function table(outcomes: Outcome[], lines: string[]): void {
 function arrival(wire: Uint8Array[], chunks: Buffer[], burstEnds: Set<number>): string {
   const ends = new Set<number>();
   let pos = 0;
-  for (const w of wire) ends.add((pos += w.length));
+  for (const w of wire) {
+    pos += w.length;
+    ends.add(pos);
+  }
   const parts: string[] = [];
   pos = 0;
   for (const c of chunks) {
@@ -239,10 +256,15 @@ async function sticky(server: Server, port: number, lines: string[]): Promise<bo
   const size = 32;
   const r = random(11);
   const cuts: number[] = [];
-  for (let k = 0; k < count;) cuts.push((k = Math.min(count, k + 10 + Math.floor(r() * 40))));
+  for (let k = 0; k < count; ) {
+    k = Math.min(count, k + 10 + Math.floor(r() * 40));
+    cuts.push(k);
+  }
   const bursts = <T>(list: T[]): T[][] => cuts.map((end, i) => list.slice(i === 0 ? 0 : cuts[i - 1], end));
   const lengths = payloads.map((p) => p.length);
-  lines.push(`1. Sticky packets: ${count} small messages (${Math.min(...lengths)}-${Math.max(...lengths)} bytes), one write() each,`);
+  lines.push(
+    `1. Sticky packets: ${count} small messages (${Math.min(...lengths)}-${Math.max(...lengths)} bytes), one write() each,`,
+  );
   lines.push(`   in ${cuts.length} bursts with a 3 ms pause between them; Nagle's algorithm on.`);
   lines.push('');
   const outcomes: Outcome[] = [];
@@ -254,22 +276,33 @@ async function sticky(server: Server, port: number, lines: string[]): Promise<bo
   table(outcomes, lines);
 
   const shown = outcomes[0];
-  const burstEnds = new Set(bursts(shown.wire).map((b, i, all) => all.slice(0, i + 1).flat().reduce((s, w) => s + w.length, 0)));
+  const burstEnds = new Set(
+    bursts(shown.wire).map((_b, i, all) =>
+      all
+        .slice(0, i + 1)
+        .flat()
+        .reduce((s, w) => s + w.length, 0),
+    ),
+  );
   const nodelay = await exchange(server, port, bursts(shown.wire), shown.framing.decoder(size), true);
   lines.push('');
   lines.push(`   Whole lines per 'data' event, | between bursts (* = ends inside a line):`);
   lines.push(...wrap(`Nagle on:  ${arrival(shown.wire, shown.got.chunks, burstEnds)}`, '     '));
   lines.push(...wrap(`Nagle off: ${arrival(shown.wire, nodelay.chunks, burstEnds)}`, '     '));
-  lines.push(...wrap(
-    "Nagle's algorithm: while a small segment is unacknowledged, further small writes wait and then leave together, so a burst typically arrives as one message, then the rest glued.",
-    '   ',
-  ));
+  lines.push(
+    ...wrap(
+      "Nagle's algorithm: while a small segment is unacknowledged, further small writes wait and then leave together, so a burst typically arrives as one message, then the rest glued.",
+      '   ',
+    ),
+  );
   const biggest = shown.got.chunks.reduce((best, c, k) => (c.length > shown.got.chunks[best].length ? k : best), 0);
   const from = shown.got.chunks.slice(0, biggest).reduce((s, c) => s + c.length, 0);
   const chunk = shown.got.chunks[biggest];
   const t = touched(shown.wire, from, from + chunk.length);
   lines.push('');
-  lines.push(`   ${shown.framing.label}, 'data' event #${biggest + 1} (${n(chunk.length)} bytes), ${n(t.whole)} messages glued together:`);
+  lines.push(
+    `   ${shown.framing.label}, 'data' event #${biggest + 1} (${n(chunk.length)} bytes), ${n(t.whole)} messages glued together:`,
+  );
   lines.push(`     ${preview(chunk, 64)}`);
   const lf = outcomes[1];
   const lfChunk = lf.got.chunks[0];
@@ -283,7 +316,9 @@ async function split(server: Server, port: number, lines: string[]): Promise<boo
   const payloads = largeMessages(sizes);
   const size = 150_000; // record size for fixed framing
   const fixedPayloads = largeMessages(sizes.map(() => size - 17));
-  lines.push(`2. Split packets: ${sizes.length} large messages (${n(Math.min(...sizes))}-${n(Math.max(...sizes))} bytes; fixed: ${n(size)}-byte`);
+  lines.push(
+    `2. Split packets: ${sizes.length} large messages (${n(Math.min(...sizes))}-${n(Math.max(...sizes))} bytes; fixed: ${n(size)}-byte`,
+  );
   lines.push(`   records), one write() each. Node reads at most 64 KiB at a time.`);
   lines.push('');
   const outcomes: Outcome[] = [];
@@ -310,7 +345,9 @@ async function split(server: Server, port: number, lines: string[]): Promise<boo
     if (b > end && nextStart < 0) nextStart = k;
   });
   lines.push('');
-  lines.push(`   ${shown.framing.label}: message 3 (${n(shown.wire[target].length)} bytes) came in ${pieces.length} 'data' events:`);
+  lines.push(
+    `   ${shown.framing.label}: message 3 (${n(shown.wire[target].length)} bytes) came in ${pieces.length} 'data' events:`,
+  );
   lines.push(`     ${pieces.map(n).join(' + ')} bytes`);
   if (nextStart >= 0) {
     lines.push(`   and 'data' event #${nextStart + 1} also carries the start of message 4: split and glued.`);
@@ -326,10 +363,12 @@ async function throughput(server: Server, port: number, lines: string[]): Promis
   lines.push(`   thread; then the decoder alone on the same bytes in 64 KiB chunks, in memory.`);
   lines.push(`   Engine: ${backend()}. Each figure follows a warm-up run.`);
   lines.push('');
-  lines.push(`   ${'framing'.padEnd(20)}${'frames'.padStart(12)}${'TCP + decode'.padStart(16)}${'decoder alone'.padStart(16)}`);
+  lines.push(
+    `   ${'framing'.padEnd(20)}${'frames'.padStart(12)}${'TCP + decode'.padStart(16)}${'decoder alone'.padStart(16)}`,
+  );
   let allOk = true;
   const lengths: number[] = [];
-  for (let sum = 0; sum < 1024 * 1024;) {
+  for (let sum = 0; sum < 1024 * 1024; ) {
     const len = 16 + Math.floor(r() * 1985);
     lengths.push(len);
     sum += len;
@@ -351,7 +390,9 @@ async function throughput(server: Server, port: number, lines: string[]): Promis
     const ok = decoder.stats.frames === expectFrames && alone.stats.frames === expectFrames;
     allOk &&= ok;
     const bytes = repeats * batch.length;
-    lines.push(`   ${framing.label.padEnd(20)}${n(decoder.stats.frames).padStart(12)}${`${n(Number(rate(bytes, tcpMs)))} MB/s`.padStart(16)}${`${n(Number(rate(bytes, aloneMs)))} MB/s`.padStart(16)}${ok ? '' : '  ✗ frames lost'}`);
+    lines.push(
+      `   ${framing.label.padEnd(20)}${n(decoder.stats.frames).padStart(12)}${`${n(Number(rate(bytes, tcpMs)))} MB/s`.padStart(16)}${`${n(Number(rate(bytes, aloneMs)))} MB/s`.padStart(16)}${ok ? '' : '  ✗ frames lost'}`,
+    );
   }
   return allOk;
 }
@@ -359,7 +400,13 @@ async function throughput(server: Server, port: number, lines: string[]): Promis
 const ignore = (): void => {};
 
 /** Sends `batch` `repeats` times over a new connection into `decoder`; milliseconds taken. */
-async function overTcp(server: Server, port: number, decoder: FrameDecoder, batch: Uint8Array, repeats: number): Promise<number> {
+async function overTcp(
+  server: Server,
+  port: number,
+  decoder: FrameDecoder,
+  batch: Uint8Array,
+  repeats: number,
+): Promise<number> {
   const accepted = once(server, 'connection');
   const client = connect({ port, host: '127.0.0.1' });
   const [peer] = (await accepted) as [Socket];
@@ -420,7 +467,9 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
     if (okSticky && okSplit && okRate) {
       say(['Every message restored, in order, byte for byte. Next: framecodec decode --help']);
     } else {
-      throw Object.assign(new Error('a decoder lost or changed a message (see the table above)'), { code: 'ERR_DEMO_FAILED' });
+      throw Object.assign(new Error('a decoder lost or changed a message (see the table above)'), {
+        code: 'ERR_DEMO_FAILED',
+      });
     }
   } finally {
     server.close();

@@ -8,7 +8,15 @@
 // memory stays bounded by one chunk plus one line.
 import { FrameTooLongError, FramingError, LineDecoder } from './index.js';
 import { CliError, choiceFlag, has, integerFlag, parseArgs } from './cli_args.js';
-import { DECODE_ONLY, ENCODE_ONLY, SCHEME_FLAGS, encoderFor, hints, schemeOf, type BatchEncoder } from './cli_scheme.js';
+import {
+  DECODE_ONLY,
+  ENCODE_ONLY,
+  SCHEME_FLAGS,
+  encoderFor,
+  hints,
+  schemeOf,
+  type BatchEncoder,
+} from './cli_scheme.js';
 import { openInput, Progress, rate, Sink } from './cli_io.js';
 import { ENCODE_HELP } from './cli_help.js';
 
@@ -27,7 +35,10 @@ export async function encodeCommand(argv: readonly string[]): Promise<void> {
   const kind = schemeOf(args);
   const encoder = encoderFor(args, kind);
   const format = choiceFlag(args, 'input-format', INPUT_FORMATS, 'text');
-  const payloadLimit = Math.max(integerFlag(args, 'max-frame-length') ?? DEFAULT_LINE_LIMIT, kind === 'fixed' ? integerFlag(args, 'fixed')! : 0);
+  const payloadLimit = Math.max(
+    integerFlag(args, 'max-frame-length') ?? DEFAULT_LINE_LIMIT,
+    kind === 'fixed' ? integerFlag(args, 'fixed')! : 0,
+  );
   const lines = new LineDecoder({ maxFrameLength: lineLimit(format, payloadLimit) });
   const input = openInput(args.positionals, 'encode');
   const sink = new Sink(process.stdout);
@@ -46,9 +57,13 @@ export async function encodeCommand(argv: readonly string[]): Promise<void> {
     } catch (e) {
       if (!(e instanceof FramingError)) throw e;
       found = e.frames;
-      fault = e instanceof FrameTooLongError
-        ? new FrameTooLongError(`line ${lineNo + found.length + 1}: input line longer than ${e.maxFrameLength} bytes`, e.maxFrameLength)
-        : e;
+      fault =
+        e instanceof FrameTooLongError
+          ? new FrameTooLongError(
+              `line ${lineNo + found.length + 1}: input line longer than ${e.maxFrameLength} bytes`,
+              e.maxFrameLength,
+            )
+          : e;
     }
     const payloads: Uint8Array[] = [];
     try {

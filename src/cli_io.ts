@@ -28,7 +28,9 @@ export interface Input {
 /** The input file named by the positionals, or standard input (none, or '-'). */
 export function openInput(positionals: readonly string[], command: string): Input {
   if (positionals.length > 1) {
-    throw usageError(`framecodec ${command} reads one input, got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(' ')}`);
+    throw usageError(
+      `framecodec ${command} reads one input, got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(' ')}`,
+    );
   }
   const path = positionals[0];
   if (path === undefined || path === '-') {
@@ -160,7 +162,10 @@ export class Progress {
   private timer: NodeJS.Timeout | undefined;
   private drawn = false;
 
-  constructor(private readonly total: number | undefined, tty = process.stderr.isTTY === true) {
+  constructor(
+    private readonly total: number | undefined,
+    tty = process.stderr.isTTY === true,
+  ) {
     if (!tty) return;
     this.timer = setTimeout(() => {
       this.draw();

@@ -11,13 +11,30 @@
 // Range checks are the constructors' (one source of truth); their
 // InvalidOptionError is re-worded to name the flag instead of the option.
 import {
-  DelimiterDecoder, DelimiterEncoder, FixedLengthDecoder, FixedLengthEncoder, FrameTooLongError,
-  InvalidOptionError, LengthFieldDecoder, LengthFieldEncoder, LineDecoder,
-  type ByteOrder, type FrameDecoder, type LengthFieldLength, type OnTooLong, type Trailing,
+  DelimiterDecoder,
+  DelimiterEncoder,
+  FixedLengthDecoder,
+  FixedLengthEncoder,
+  FrameTooLongError,
+  InvalidOptionError,
+  LengthFieldDecoder,
+  LengthFieldEncoder,
+  LineDecoder,
+  type ByteOrder,
+  type FrameDecoder,
+  type LengthFieldLength,
+  type OnTooLong,
+  type Trailing,
 } from './index.js';
 import {
-  choiceFlag, has, integerFlag, unescapeDelimiter, usageError, values,
-  type FlagSpec, type ParsedArgs,
+  choiceFlag,
+  has,
+  integerFlag,
+  unescapeDelimiter,
+  usageError,
+  values,
+  type FlagSpec,
+  type ParsedArgs,
 } from './cli_args.js';
 
 export type SchemeKind = 'lines' | 'length-field' | 'delimiter' | 'fixed';
@@ -129,7 +146,9 @@ function construct<T>(make: () => T): T {
     if (e instanceof InvalidOptionError) {
       const flag = FLAG_OF_OPTION[e.option];
       if (flag) {
-        const message = e.message.startsWith(e.option) ? `--${flag}${e.message.slice(e.option.length)}` : `--${flag}: ${e.message}`;
+        const message = e.message.startsWith(e.option)
+          ? `--${flag}${e.message.slice(e.option.length)}`
+          : `--${flag}: ${e.message}`;
         throw usageError(message);
       }
     }
@@ -148,11 +167,18 @@ export function decoderFor(args: ParsedArgs, kind: SchemeKind): FrameDecoder {
   return construct((): FrameDecoder => {
     switch (kind) {
       case 'lines':
-        return new LineDecoder({ ...limits, allowCR: has(args, 'allow-cr'), keepLineEnding: has(args, 'keep-line-ending') });
+        return new LineDecoder({
+          ...limits,
+          allowCR: has(args, 'allow-cr'),
+          keepLineEnding: has(args, 'keep-line-ending'),
+        });
       case 'delimiter':
         return new DelimiterDecoder({ ...limits, delimiter: delimiters(args) });
       case 'fixed':
-        return new FixedLengthDecoder({ frameLength: integerFlag(args, 'fixed')!, ...(trailing === 'default' ? {} : { trailing }) });
+        return new FixedLengthDecoder({
+          frameLength: integerFlag(args, 'fixed')!,
+          ...(trailing === 'default' ? {} : { trailing }),
+        });
       case 'length-field':
         return new LengthFieldDecoder({
           ...limits,
@@ -182,7 +208,10 @@ export function encoderFor(args: ParsedArgs, kind: SchemeKind): BatchEncoder {
       case 'delimiter':
         return limited(new DelimiterEncoder({ delimiter: delimiters(args) }), maxFrameLength);
       case 'fixed':
-        return new FixedLengthEncoder({ frameLength: integerFlag(args, 'fixed')!, padding: integerFlag(args, 'padding') });
+        return new FixedLengthEncoder({
+          frameLength: integerFlag(args, 'fixed')!,
+          padding: integerFlag(args, 'padding'),
+        });
       case 'length-field':
         return new LengthFieldEncoder({
           lengthFieldLength: fieldLength(args),
@@ -205,7 +234,10 @@ function limited(encoder: DelimiterEncoder, max: number | undefined): BatchEncod
   return {
     encodeAll(payloads: Uint8Array[]): Uint8Array {
       for (const p of payloads) {
-        if (p.length > max) throw new FrameTooLongError(`payload of ${p.length} bytes exceeds maxFrameLength ${max}`, max, { frameLength: p.length });
+        if (p.length > max)
+          throw new FrameTooLongError(`payload of ${p.length} bytes exceeds maxFrameLength ${max}`, max, {
+            frameLength: p.length,
+          });
       }
       return encoder.encodeAll(payloads);
     },

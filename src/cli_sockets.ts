@@ -20,16 +20,21 @@ const MEANING: [TcpStateName, string][] = [
 ];
 
 export async function socketsCommand(argv: readonly string[]): Promise<void> {
-  const args = parseArgs(argv, [
-    { name: 'port', kind: 'value' },
-    { name: 'json', kind: 'switch' },
-    { name: 'help', kind: 'switch' },
-  ], 'sockets');
+  const args = parseArgs(
+    argv,
+    [
+      { name: 'port', kind: 'value' },
+      { name: 'json', kind: 'switch' },
+      { name: 'help', kind: 'switch' },
+    ],
+    'sockets',
+  );
   if (has(args, 'help')) {
     process.stdout.write(SOCKETS_HELP);
     return;
   }
-  if (args.positionals.length > 0) throw usageError(`framecodec sockets takes no arguments, got ${JSON.stringify(args.positionals[0])}`);
+  if (args.positionals.length > 0)
+    throw usageError(`framecodec sockets takes no arguments, got ${JSON.stringify(args.positionals[0])}`);
   const port = integerFlag(args, 'port');
   let states: SocketStates;
   try {
@@ -44,9 +49,14 @@ export async function socketsCommand(argv: readonly string[]): Promise<void> {
   }
   const lines = [port === undefined ? 'TCP sockets on this host' : `TCP sockets with local or remote port ${port}`, ''];
   lines.push(`  ${'state'.padEnd(12)}${'count'.padStart(7)}  meaning`);
-  for (const [name, meaning] of MEANING) lines.push(`  ${name.padEnd(12)}${String(states[name]).padStart(7)}  ${meaning}`);
+  for (const [name, meaning] of MEANING)
+    lines.push(`  ${name.padEnd(12)}${String(states[name]).padStart(7)}  ${meaning}`);
   lines.push('');
-  lines.push(`  ${'orphans'.padEnd(12)}${String(states.orphans).padStart(7)}  closed by their process, still closing in the kernel (host-wide)`);
-  lines.push(`  ${'maxOrphans'.padEnd(12)}${String(states.maxOrphans).padStart(7)}  net.ipv4.tcp_max_orphans: beyond it the kernel resets orphans`);
+  lines.push(
+    `  ${'orphans'.padEnd(12)}${String(states.orphans).padStart(7)}  closed by their process, still closing in the kernel (host-wide)`,
+  );
+  lines.push(
+    `  ${'maxOrphans'.padEnd(12)}${String(states.maxOrphans).padStart(7)}  net.ipv4.tcp_max_orphans: beyond it the kernel resets orphans`,
+  );
   process.stdout.write(lines.map((l) => `${l}\n`).join(''));
 }

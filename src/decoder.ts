@@ -61,7 +61,10 @@ const disposeSymbol: typeof Symbol.dispose =
 /** Turns what the caller passed into a Uint8Array view (no copy). */
 export function toBytes(chunk: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
   if (chunk instanceof Uint8Array) return chunk;
-  if (chunk instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && chunk instanceof SharedArrayBuffer)) {
+  if (
+    chunk instanceof ArrayBuffer ||
+    (typeof SharedArrayBuffer !== 'undefined' && chunk instanceof SharedArrayBuffer)
+  ) {
     return new Uint8Array(chunk);
   }
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -133,7 +136,8 @@ export abstract class BaseDecoder implements FrameDecoder {
   }
 
   decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void): number {
-    if (typeof onFrame !== 'function') throw new InvalidOptionError('onFrame', `onFrame must be a function, got ${describe(onFrame)}`);
+    if (typeof onFrame !== 'function')
+      throw new InvalidOptionError('onFrame', `onFrame must be a function, got ${describe(onFrame)}`);
     let frames: Uint8Array[];
     try {
       frames = this.decode(chunk);
@@ -168,12 +172,14 @@ export abstract class BaseDecoder implements FrameDecoder {
    * ```
    */
   decodeRanges(chunk: Uint8Array | ArrayBuffer, onFrames: OnRanges): number {
-    if (typeof onFrames !== 'function') throw new InvalidOptionError('onFrames', `onFrames must be a function, got ${describe(onFrames)}`);
+    if (typeof onFrames !== 'function')
+      throw new InvalidOptionError('onFrames', `onFrames must be a function, got ${describe(onFrames)}`);
     this.usable();
     let bytes = toBytes(chunk);
     if (this.failure) throw this.failure.again();
     if (bytes.buffer === engine.u8.buffer) bytes = this.inPlace(bytes);
-    const ranges = (this.ranges = Ranges.acquire());
+    const ranges = Ranges.acquire();
+    this.ranges = ranges;
     const before = this.stats.frames;
     const out: Uint8Array[] = [];
     try {
@@ -239,14 +245,22 @@ export abstract class BaseDecoder implements FrameDecoder {
     this.stats.frames++;
     this.stats.bytes += end - start;
     if (this.ranges !== null) this.ranges.add(bytes, start, end);
-    else out.push(start === 0 && end === bytes.length ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start));
+    else
+      out.push(
+        start === 0 && end === bytes.length
+          ? bytes
+          : new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start),
+      );
   }
 
   /** Counts a dropped frame and queues its `onDiscard` call for the end of the call. */
   protected discarded(bytes: number, offset: number): void {
     this.stats.discardedFrames++;
     this.stats.discardedBytes += bytes;
-    if (this.onDiscard) (this.discards ??= []).push({ reason: 'too-long', bytes, offset });
+    if (this.onDiscard) {
+      this.discards ??= [];
+      this.discards.push({ reason: 'too-long', bytes, offset });
+    }
   }
 
   /** Counts a frame dropped by `trailing: 'drop'` (no `onDiscard` call). */
@@ -317,7 +331,8 @@ export class Ranges {
   private readonly ends: number[] = [];
 
   static acquire(): Ranges {
-    const r = (Ranges.pool[Ranges.depth] ??= new Ranges());
+    Ranges.pool[Ranges.depth] ??= new Ranges();
+    const r = Ranges.pool[Ranges.depth];
     Ranges.depth++;
     return r;
   }

@@ -25,7 +25,17 @@ import { Carry, concat } from './_carry.js';
 import { engine, OUT_CAP, WINDOW } from './_engine.js';
 import { BaseDecoder, emit, toBytes } from './decoder.js';
 import { DelimiterInPayloadError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
-import { boolean, describe, limits, objectOption, oneOf, plural, trailing, type LimitOptions, type Trailing } from './_options.js';
+import {
+  boolean,
+  describe,
+  limits,
+  objectOption,
+  oneOf,
+  plural,
+  trailing,
+  type LimitOptions,
+  type Trailing,
+} from './_options.js';
 
 /** A delimiter: bytes, or a string taken as UTF-8. */
 export type Delimiter = Uint8Array | string;
@@ -90,7 +100,11 @@ function delimiterSet(value: unknown): DelimiterSet {
     let bytes: Uint8Array;
     if (typeof item === 'string') bytes = utf8.encode(item);
     else if (item instanceof Uint8Array) bytes = item.slice();
-    else throw new InvalidOptionError('delimiter', `delimiter must be a string, a Uint8Array or an array of them, got ${describe(item)}`);
+    else
+      throw new InvalidOptionError(
+        'delimiter',
+        `delimiter must be a string, a Uint8Array or an array of them, got ${describe(item)}`,
+      );
     if (bytes.length === 0) throw new InvalidOptionError('delimiter', 'delimiter must not be empty');
     const k = bytes.join(',');
     if (seen.has(k)) continue;
@@ -294,7 +308,11 @@ export class DelimiterDecoder extends BaseDecoder {
       }
       const stop = suffix ? m + dl : m;
       if (ranges === null) {
-        out.push(start >= chunkBase ? new Uint8Array(buffer, base + start, stop - start) : this.spanning(start, stop, chunk, chunkBase));
+        out.push(
+          start >= chunkBase
+            ? new Uint8Array(buffer, base + start, stop - start)
+            : this.spanning(start, stop, chunk, chunkBase),
+        );
       } else if (start >= chunkBase) {
         ranges.add(chunk, start - chunkBase, stop - chunkBase);
       } else {

@@ -155,10 +155,10 @@ export class FixedLengthEncoder {
   /** Many padded frames in one contiguous buffer. */
   encodeAll(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array {
     const list = Array.from(payloads, toBytes);
-    list.forEach((p) => this.check(p));
+    for (const p of list) this.check(p);
     const buf = new Uint8Array(list.length * this.frameLength);
     if (this.padding !== 0) buf.fill(this.padding);
-    list.forEach((p, k) => buf.set(p, k * this.frameLength));
+    for (let k = 0; k < list.length; k++) buf.set(list[k], k * this.frameLength);
     return buf;
   }
 

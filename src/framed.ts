@@ -25,7 +25,10 @@ import type { FrameEncoder } from './streams.js';
 import { receiverOf } from './zero_copy.js';
 
 /** `decodeRanges` of the framecodec decoders: frames as (start, end) offsets into `source`. */
-type FrameRanges = (chunk: Uint8Array, onFrames: (source: Uint8Array, offsets: Int32Array, count: number) => void) => number;
+type FrameRanges = (
+  chunk: Uint8Array,
+  onFrames: (source: Uint8Array, offsets: Int32Array, count: number) => void,
+) => number;
 
 /** Where a framed connection is in its close handshake. */
 export type FramedState = 'open' | 'closing' | 'half-closed-remote' | 'closed';
@@ -146,7 +149,10 @@ export class Framed extends EventEmitter implements AsyncIterable<Uint8Array> {
     const allowHalfOpen = boolean('allowHalfOpen', o.allowHalfOpen, true);
     const receiver = o.onread === undefined ? null : receiverOf(o.onread);
     if (receiver?.attached) {
-      throw new InvalidOptionError('onread', 'this zeroCopyOnread() object is already used by another connection: create one per socket');
+      throw new InvalidOptionError(
+        'onread',
+        'this zeroCopyOnread() object is already used by another connection: create one per socket',
+      );
     }
     // Every option is valid: only now is the socket touched.
     socket.allowHalfOpen = allowHalfOpen;
@@ -244,7 +250,10 @@ export class Framed extends EventEmitter implements AsyncIterable<Uint8Array> {
     const o = objectOption('options', options);
     const timeoutMs = o.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
-      throw new InvalidOptionError('timeoutMs', `timeoutMs must be a number >= 0 (Infinity waits for ever), got ${describe(timeoutMs)}`);
+      throw new InvalidOptionError(
+        'timeoutMs',
+        `timeoutMs must be a number >= 0 (Infinity waits for ever), got ${describe(timeoutMs)}`,
+      );
     }
     const s = this.socket;
     this.#closeRequested = true;
@@ -257,10 +266,10 @@ export class Framed extends EventEmitter implements AsyncIterable<Uint8Array> {
       let wasReset = false;
       const timer = Number.isFinite(timeoutMs)
         ? setTimeout(() => {
-          if (this.#closed || s.destroyed) return;
-          wasReset = true;
-          reset(s);
-        }, timeoutMs)
+            if (this.#closed || s.destroyed) return;
+            wasReset = true;
+            reset(s);
+          }, timeoutMs)
         : undefined;
       s.once('close', () => {
         clearTimeout(timer);
@@ -319,10 +328,16 @@ export class Framed extends EventEmitter implements AsyncIterable<Uint8Array> {
 
   #writer(method: string): FrameEncoder {
     if (this.#encoder === undefined) {
-      throw new InvalidOptionError('encoder', `${method}() needs an encoder: pass one to framed(socket, { decoder, encoder })`);
+      throw new InvalidOptionError(
+        'encoder',
+        `${method}() needs an encoder: pass one to framed(socket, { decoder, encoder })`,
+      );
     }
     if (this.socket.writableEnded) {
-      throw stateError('ERR_STREAM_WRITE_AFTER_END', `${method}() after end() or close(): this connection has sent its FIN`);
+      throw stateError(
+        'ERR_STREAM_WRITE_AFTER_END',
+        `${method}() after end() or close(): this connection has sent its FIN`,
+      );
     }
     return this.#encoder;
   }

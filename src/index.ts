@@ -16,18 +16,43 @@ export { init, backend, type Backend, type InitOptions } from './_engine.js';
 export type { BaseDecoder, FrameDecoder, FrameStats, OnRanges } from './decoder.js';
 export type { DiscardInfo, LimitOptions, OnTooLong, Trailing } from './_options.js';
 export {
-  LengthFieldDecoder, LengthFieldEncoder,
-  type LengthFieldDecoderOptions, type LengthFieldEncoderOptions, type LengthFieldLength, type ByteOrder,
+  LengthFieldDecoder,
+  LengthFieldEncoder,
+  type LengthFieldDecoderOptions,
+  type LengthFieldEncoderOptions,
+  type LengthFieldLength,
+  type ByteOrder,
 } from './length_field.js';
 export {
-  FixedLengthDecoder, FixedLengthEncoder, type FixedLengthDecoderOptions, type FixedLengthEncoderOptions,
+  FixedLengthDecoder,
+  FixedLengthEncoder,
+  type FixedLengthDecoderOptions,
+  type FixedLengthEncoderOptions,
 } from './fixed_length.js';
 export {
-  DelimiterDecoder, LineDecoder, DelimiterEncoder,
-  type Delimiter, type Disposition, type DelimiterDecoderOptions, type LineDecoderOptions, type DelimiterEncoderOptions,
+  DelimiterDecoder,
+  LineDecoder,
+  DelimiterEncoder,
+  type Delimiter,
+  type Disposition,
+  type DelimiterDecoderOptions,
+  type LineDecoderOptions,
+  type DelimiterEncoderOptions,
 } from './delimiter.js';
 export {
-  FramingError, FrameTooLongError, CorruptLengthError, TruncatedFrameError, DelimiterInPayloadError,
-  InvalidOptionError, type FramingErrorCode,
+  FramingError,
+  FrameTooLongError,
+  CorruptLengthError,
+  TruncatedFrameError,
+  DelimiterInPayloadError,
+  InvalidOptionError,
+  type FramingErrorCode,
 } from './errors.js';
-export { DecoderStream, EncoderStream, frames, type ByteSource, type FrameEncoder, type FramesOptions } from './streams.js';
+export {
+  DecoderStream,
+  EncoderStream,
+  frames,
+  type ByteSource,
+  type FrameEncoder,
+  type FramesOptions,
+} from './streams.js';

@@ -43,8 +43,16 @@ import { engine, OUT_CAP, WINDOW } from './_engine.js';
 import { BaseDecoder, emit, toBytes } from './decoder.js';
 import { CorruptLengthError, FrameTooLongError, TruncatedFrameError } from './errors.js';
 import {
-  boolean, integer, limits, maxFrameLength, objectOption, oneOf, plural, trailing,
-  type LimitOptions, type Trailing,
+  boolean,
+  integer,
+  limits,
+  maxFrameLength,
+  objectOption,
+  oneOf,
+  plural,
+  trailing,
+  type LimitOptions,
+  type Trailing,
 } from './_options.js';
 
 export type LengthFieldLength = 1 | 2 | 3 | 4 | 8 | 'varint';
@@ -228,7 +236,16 @@ export class LengthFieldDecoder extends BaseDecoder {
     const wlen = Math.min(avail, this.probe ? tail + this.maxHeader : Math.max(WINDOW, tail + this.maxHeader));
     const data = e.place(carry.buf, 0, tail, chunk, i, wlen - tail);
     const count = e.x.scanLength(
-      data, wlen, this.offset, this.field, this.little, this.adjustment, this.strip, this.max, e.out, OUT_CAP,
+      data,
+      wlen,
+      this.offset,
+      this.field,
+      this.little,
+      this.adjustment,
+      this.strip,
+      this.max,
+      e.out,
+      OUT_CAP,
     );
     const i32 = e.i32;
     const o = e.out >> 2;
@@ -287,7 +304,7 @@ export class LengthFieldDecoder extends BaseDecoder {
       this.frameLength = frameLength;
       this.headerLength = headerLength;
       this.state = BODY;
-      return s >= i ? s : i;
+      return Math.max(s, i);
     }
     if (status === TOO_LONG) {
       this.frameLength = e.x.frameLength();
@@ -300,7 +317,7 @@ export class LengthFieldDecoder extends BaseDecoder {
       // The next header is scanned alone: restaging a whole window after each
       // dropped frame would copy a run of short over-long frames quadratically.
       this.probe = true;
-      return s >= i ? s : i;
+      return Math.max(s, i);
     }
     if (status === CORRUPT) this.fail(this.corrupt(e.u8.slice(data + r + this.offset, data + r + e.x.headerLength())));
     return s; // OUT_FULL
@@ -337,9 +354,10 @@ export class LengthFieldDecoder extends BaseDecoder {
       const header = e.x.headerLength();
       const frame = e.x.frameLength();
       const value = e.x.fieldValue();
-      message = reason === CORRUPT_SHORTER_THAN_HEADER
-        ? `length field ${value} with lengthAdjustment ${this.adjustment} gives a frame of ${frame} bytes, shorter than its ${header}-byte header ${at}`
-        : `length field ${value} gives a frame of ${frame} bytes, shorter than initialBytesToStrip ${this.strip} ${at}`;
+      message =
+        reason === CORRUPT_SHORTER_THAN_HEADER
+          ? `length field ${value} with lengthAdjustment ${this.adjustment} gives a frame of ${frame} bytes, shorter than its ${header}-byte header ${at}`
+          : `length field ${value} gives a frame of ${frame} bytes, shorter than initialBytesToStrip ${this.strip} ${at}`;
     }
     return new CorruptLengthError(message, { offset: this.frameStart });
   }
@@ -351,12 +369,16 @@ export class LengthFieldDecoder extends BaseDecoder {
     }
     const held = this.carry.len;
     if (held === 0) return;
-    const what = this.state === BODY
-      ? `a frame (${held} of ${plural(this.frameLength, 'byte')} received)`
-      : `a frame header (${plural(held, 'byte')} received)`;
+    const what =
+      this.state === BODY
+        ? `a frame (${held} of ${plural(this.frameLength, 'byte')} received)`
+        : `a frame header (${plural(held, 'byte')} received)`;
     if (this.trailing === 'emit') emit(this.stats, out, this.carry.take());
     else if (this.trailing === 'drop') this.dropped(held);
-    else throw new TruncatedFrameError(`stream ended inside ${what} at offset ${this.frameStart}`, this.carry.copy(), { offset: this.frameStart });
+    else
+      throw new TruncatedFrameError(`stream ended inside ${what} at offset ${this.frameStart}`, this.carry.copy(), {
+        offset: this.frameStart,
+      });
   }
 }
 

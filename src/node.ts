@@ -23,11 +23,20 @@
  */
 export { decoderTransform, encoderTransform, type CodecTransformOptions } from './node_transform.js';
 export {
-  framed, Framed, DEFAULT_CLOSE_TIMEOUT_MS,
-  type FramedOptions, type FramedState, type CloseOptions, type CloseResult,
+  framed,
+  Framed,
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  type FramedOptions,
+  type FramedState,
+  type CloseOptions,
+  type CloseResult,
 } from './framed.js';
 export { zeroCopyOnread } from './zero_copy.js';
 export {
-  socketStates, parseSocketStates,
-  type SocketStates, type SocketStatesFilter, type ProcNetText, type TcpStateName,
+  socketStates,
+  parseSocketStates,
+  type SocketStates,
+  type SocketStatesFilter,
+  type ProcNetText,
+  type TcpStateName,
 } from './socket_states.js';

@@ -51,7 +51,10 @@ export interface CodecTransformOptions {
 export function requireDecoder(value: unknown, name = 'decoder'): FrameDecoder {
   const d = value as FrameDecoder | undefined;
   if (!d || typeof d.decode !== 'function' || typeof d.end !== 'function') {
-    throw new InvalidOptionError(name, `${name} must be a framecodec decoder (with decode() and end()), got ${describe(value)}`);
+    throw new InvalidOptionError(
+      name,
+      `${name} must be a framecodec decoder (with decode() and end()), got ${describe(value)}`,
+    );
   }
   return d;
 }
@@ -135,6 +138,7 @@ class DecoderTransform extends Transform {
   }
 
   /** Every consumer (flowing mode, pipe, async iterator) takes frames through read(). */
+  // biome-ignore lint/suspicious/noExplicitAny: the signature of stream.Readable#read, which this overrides
   override read(size?: number): any {
     const chunk = super.read(size);
     if (this.#failure !== null && this.readableLength === 0) this.#raise();
@@ -181,7 +185,8 @@ class EncoderTransform extends Transform {
   override _transform(payload: Uint8Array | Batch, _encoding: BufferEncoding, callback: TransformCallback): void {
     let bytes: Uint8Array;
     try {
-      bytes = payload instanceof Batch ? encodeMany(this.#encoder, payload.payloads) : encodeOne(this.#encoder, payload);
+      bytes =
+        payload instanceof Batch ? encodeMany(this.#encoder, payload.payloads) : encodeOne(this.#encoder, payload);
     } catch (error) {
       callback(error as Error);
       return;

@@ -24,8 +24,18 @@ import { integer, objectOption } from './_options.js';
 
 /** TCP state names, indexed by the kernel's state code (include/net/tcp_states.h). */
 const STATE_NAMES = [
-  '', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT',
-  'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING',
+  '',
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'CLOSING',
 ] as const;
 
 export type TcpStateName = Exclude<(typeof STATE_NAMES)[number], ''>;
@@ -62,8 +72,19 @@ const ORPHANS = /^TCP:.*\borphan\s+(\d+)/m;
 
 function emptyStates(): SocketStates {
   return {
-    ESTABLISHED: 0, SYN_SENT: 0, SYN_RECV: 0, FIN_WAIT1: 0, FIN_WAIT2: 0, TIME_WAIT: 0,
-    CLOSE: 0, CLOSE_WAIT: 0, LAST_ACK: 0, LISTEN: 0, CLOSING: 0, orphans: 0, maxOrphans: 0,
+    ESTABLISHED: 0,
+    SYN_SENT: 0,
+    SYN_RECV: 0,
+    FIN_WAIT1: 0,
+    FIN_WAIT2: 0,
+    TIME_WAIT: 0,
+    CLOSE: 0,
+    CLOSE_WAIT: 0,
+    LAST_ACK: 0,
+    LISTEN: 0,
+    CLOSING: 0,
+    orphans: 0,
+    maxOrphans: 0,
   };
 }
 
@@ -117,7 +138,11 @@ function read(path: string, required: boolean): string {
     return readFileSync(path, 'latin1');
   } catch (cause) {
     if (!required) return '';
-    throw new FramingError('ERR_UNSUPPORTED_PLATFORM', `socketStates() cannot read ${path}: ${(cause as Error).message}`, { cause });
+    throw new FramingError(
+      'ERR_UNSUPPORTED_PLATFORM',
+      `socketStates() cannot read ${path}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
 }
 
@@ -137,12 +162,18 @@ function read(path: string, required: boolean): string {
 export function socketStates(filter?: SocketStatesFilter): SocketStates {
   validPort(filter);
   if (process.platform !== 'linux') {
-    throw new FramingError('ERR_UNSUPPORTED_PLATFORM', `socketStates() reads Linux's /proc and is not available on ${process.platform}`);
+    throw new FramingError(
+      'ERR_UNSUPPORTED_PLATFORM',
+      `socketStates() reads Linux's /proc and is not available on ${process.platform}`,
+    );
   }
-  return parseSocketStates({
-    tcp: read('/proc/net/tcp', true),
-    tcp6: read('/proc/net/tcp6', false),
-    sockstat: read('/proc/net/sockstat', false),
-    maxOrphans: read('/proc/sys/net/ipv4/tcp_max_orphans', false),
-  }, filter);
+  return parseSocketStates(
+    {
+      tcp: read('/proc/net/tcp', true),
+      tcp6: read('/proc/net/tcp6', false),
+      sockstat: read('/proc/net/sockstat', false),
+      maxOrphans: read('/proc/sys/net/ipv4/tcp_max_orphans', false),
+    },
+    filter,
+  );
 }

@@ -211,7 +211,10 @@ export function frames(
   } else if (isIterable(source)) {
     chunks = source;
   } else {
-    throw new InvalidOptionError('source', `source must be a ReadableStream or an (async) iterable of chunks, got ${describe(source)}`);
+    throw new InvalidOptionError(
+      'source',
+      `source must be a ReadableStream or an (async) iterable of chunks, got ${describe(source)}`,
+    );
   }
   return decodeAll(chunks, decoder);
 }

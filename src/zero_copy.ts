@@ -101,7 +101,10 @@ export class ZeroCopyReceiver {
   /** Attaches the consumer; hands it the reads that came first. */
   attach(sink: ReadSink): void {
     if (this.#sink !== null) {
-      throw new InvalidOptionError('onread', 'this zeroCopyOnread() object is already used by another connection: create one per socket');
+      throw new InvalidOptionError(
+        'onread',
+        'this zeroCopyOnread() object is already used by another connection: create one per socket',
+      );
     }
     this.#sink = sink;
     const early = this.#early;
@@ -115,7 +118,11 @@ const receivers = new WeakMap<object, ZeroCopyReceiver>();
 /** @internal The receiver behind an object made by {@link zeroCopyOnread}. */
 export function receiverOf(onread: unknown): ZeroCopyReceiver {
   const r = typeof onread === 'object' && onread !== null ? receivers.get(onread) : undefined;
-  if (!r) throw new InvalidOptionError('onread', `onread must be an object made by zeroCopyOnread(), got ${describe(onread)}`);
+  if (!r)
+    throw new InvalidOptionError(
+      'onread',
+      `onread must be an object made by zeroCopyOnread(), got ${describe(onread)}`,
+    );
   return r;
 }
 

@@ -18,7 +18,10 @@ export interface Outcome {
   discards: { bytes: number; offset: number }[];
 }
 
-type DecodeRanges = (chunk: Uint8Array, onFrames: (bytes: Uint8Array, offsets: Int32Array, count: number) => void) => number;
+type DecodeRanges = (
+  chunk: Uint8Array,
+  onFrames: (bytes: Uint8Array, offsets: Int32Array, count: number) => void,
+) => number;
 
 /** How a test feeds chunks: decode(), decodeEach() or decodeRanges(). */
 export const feedMode = fc.constantFrom<boolean | 'ranges'>(false, true, 'ranges');
@@ -70,9 +73,12 @@ export function run(
     const seen: Uint8Array[] = [];
     try {
       if (mode === 'ranges') {
-        const n = (decoder as FrameDecoder & { decodeRanges: DecodeRanges }).decodeRanges(chunk, (b, offsets, count) => {
-          for (let i = 0; i < count; i++) seen.push(b.slice(offsets[2 * i], offsets[2 * i + 1]));
-        });
+        const n = (decoder as FrameDecoder & { decodeRanges: DecodeRanges }).decodeRanges(
+          chunk,
+          (b, offsets, count) => {
+            for (let i = 0; i < count; i++) seen.push(b.slice(offsets[2 * i], offsets[2 * i + 1]));
+          },
+        );
         if (n !== seen.length) throw new Error(`decodeRanges returned ${n} but passed ${seen.length} frames`);
         keep(seen);
       } else if (each) {
@@ -101,7 +107,8 @@ export function run(
   }
   const now = got.map(hex);
   for (let k = 0; k < now.length; k++) {
-    if (!each && now[k] !== snapshots[k]) throw new Error(`frame ${k} changed after it was returned: ${snapshots[k]} -> ${now[k]}`);
+    if (!each && now[k] !== snapshots[k])
+      throw new Error(`frame ${k} changed after it was returned: ${snapshots[k]} -> ${now[k]}`);
   }
   return { frames: snapshots, error, stats: { ...decoder.stats }, discards };
 }
@@ -114,16 +121,24 @@ export const chunking = (n: number) =>
     { weight: 4, arbitrary: fc.array(fc.integer({ min: 0, max: Math.max(n, 1) }), { maxLength: 12 }) },
   );
 
-export const apply = (input: Uint8Array, how: number[] | 'bytes') => (how === 'bytes' ? bytewise(input) : cut(input, how));
+export const apply = (input: Uint8Array, how: number[] | 'bytes') =>
+  how === 'bytes' ? bytewise(input) : cut(input, how);
 
 /** Expect a FramingError of this class and code whose message matches. */
-export function expectError(fn: () => unknown, cls: new (...a: never[]) => FramingError, code: string, message?: RegExp): FramingError {
+export function expectError(
+  fn: () => unknown,
+  cls: new (...a: never[]) => FramingError,
+  code: string,
+  message?: RegExp,
+): FramingError {
   try {
     fn();
   } catch (e) {
-    if (!(e instanceof cls)) throw new Error(`expected ${cls.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    if (!(e instanceof cls))
+      throw new Error(`expected ${cls.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     if ((e as FramingError).code !== code) throw new Error(`expected code ${code}, got ${(e as FramingError).code}`);
-    if (message && !message.test((e as Error).message)) throw new Error(`message ${JSON.stringify((e as Error).message)} does not match ${message}`);
+    if (message && !message.test((e as Error).message))
+      throw new Error(`message ${JSON.stringify((e as Error).message)} does not match ${message}`);
     return e as FramingError;
   }
   throw new Error(`expected ${cls.name} (${code}), nothing was thrown`);

@@ -14,7 +14,11 @@ interface Sink {
   error?: Outcome['error'];
 }
 
-const sink = (): Sink => ({ frames: [], stats: { frames: 0, bytes: 0, discardedFrames: 0, discardedBytes: 0 }, discards: [] });
+const sink = (): Sink => ({
+  frames: [],
+  stats: { frames: 0, bytes: 0, discardedFrames: 0, discardedBytes: 0 },
+  discards: [],
+});
 const out = (s: Sink, f: Uint8Array) => {
   s.frames.push(hex(f));
   s.stats.frames++;

@@ -1,8 +1,15 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
-  DelimiterDecoder, DelimiterEncoder, DelimiterInPayloadError, FrameTooLongError, InvalidOptionError, LineDecoder,
-  TruncatedFrameError, type DelimiterDecoderOptions, type FrameDecoder,
+  DelimiterDecoder,
+  DelimiterEncoder,
+  DelimiterInPayloadError,
+  FrameTooLongError,
+  InvalidOptionError,
+  LineDecoder,
+  TruncatedFrameError,
+  type DelimiterDecoderOptions,
+  type FrameDecoder,
 } from '../src/index.js';
 import { engine } from '../src/_engine.js';
 import { apply, bytes, bytewise, chunking, cut, expectError, feedMode, hex, run, text } from './_harness.js';
@@ -19,8 +26,18 @@ describe('DelimiterDecoder fixtures', () => {
   test('the three dispositions', () => {
     const input = 'ab|c||d';
     expect(feed(new DelimiterDecoder({ delimiter: '|' }), input)).toEqual(['ab', 'c', '', 'd']);
-    expect(feed(new DelimiterDecoder({ delimiter: '|', disposition: 'suffix' }), input)).toEqual(['ab|', 'c|', '|', 'd']);
-    expect(feed(new DelimiterDecoder({ delimiter: '|', disposition: 'prefix' }), input)).toEqual(['ab', '|c', '|', '|d']);
+    expect(feed(new DelimiterDecoder({ delimiter: '|', disposition: 'suffix' }), input)).toEqual([
+      'ab|',
+      'c|',
+      '|',
+      'd',
+    ]);
+    expect(feed(new DelimiterDecoder({ delimiter: '|', disposition: 'prefix' }), input)).toEqual([
+      'ab',
+      '|c',
+      '|',
+      '|d',
+    ]);
   });
 
   test("'prefix': a|b| gives a, |b, |", () => {
@@ -44,7 +61,10 @@ describe('DelimiterDecoder fixtures', () => {
   });
 
   test('a 4-byte token split over four chunks', () => {
-    expect(feed(new DelimiterDecoder({ delimiter: '<EOM>' }), 'one<E', 'O', 'M', '>two<EOM', '>')).toEqual(['one', 'two']);
+    expect(feed(new DelimiterDecoder({ delimiter: '<EOM>' }), 'one<E', 'O', 'M', '>two<EOM', '>')).toEqual([
+      'one',
+      'two',
+    ]);
   });
 
   test('leftmost match wins over a longer one that starts later', () => {
@@ -95,7 +115,14 @@ describe('DelimiterDecoder fixtures', () => {
   });
 
   test('five distinct first bytes (table scan instead of SIMD compares)', () => {
-    expect(feed(new DelimiterDecoder({ delimiter: ['1', '2', '3', '4', '5'] }), 'a1b2c3d4e5f')).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(feed(new DelimiterDecoder({ delimiter: ['1', '2', '3', '4', '5'] }), 'a1b2c3d4e5f')).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+      'f',
+    ]);
   });
 });
 
@@ -106,8 +133,12 @@ describe('maxFrameLength, failFast, onTooLong', () => {
 
   test('a too-long frame throws FrameTooLongError, after the frames before it', () => {
     const d = new DelimiterDecoder({ delimiter: '|', maxFrameLength: 3 });
-    const e = expectError(() => d.decode(bytes('ab|abcd|x|')), FrameTooLongError, 'ERR_FRAME_TOO_LONG',
-      /^frame at offset 3 exceeds maxFrameLength 3 \(no delimiter within 3 bytes\)$/);
+    const e = expectError(
+      () => d.decode(bytes('ab|abcd|x|')),
+      FrameTooLongError,
+      'ERR_FRAME_TOO_LONG',
+      /^frame at offset 3 exceeds maxFrameLength 3 \(no delimiter within 3 bytes\)$/,
+    );
     expect(text(e.frames)).toEqual(['ab']);
     expect(e.offset).toBe(3);
     expectError(() => d.decode(bytes('x|')), FrameTooLongError, 'ERR_FRAME_TOO_LONG'); // failed until reset()
@@ -124,7 +155,12 @@ describe('maxFrameLength, failFast, onTooLong', () => {
 
   test("'skip' discards through the next delimiter and resynchronises", () => {
     const seen: unknown[] = [];
-    const d = new DelimiterDecoder({ delimiter: '|', maxFrameLength: 4, onTooLong: 'skip', onDiscard: (i) => seen.push(i) });
+    const d = new DelimiterDecoder({
+      delimiter: '|',
+      maxFrameLength: 4,
+      onTooLong: 'skip',
+      onDiscard: (i) => seen.push(i),
+    });
     expect(feed(d, 'ok|too', 'long|', 'fine|')).toEqual(['ok', 'fine']);
     expect(seen).toEqual([{ reason: 'too-long', bytes: 8, offset: 3 }]);
     expect(d.stats).toEqual({ frames: 2, bytes: 6, discardedFrames: 1, discardedBytes: 8 });
@@ -153,8 +189,12 @@ describe('trailing', () => {
   test("'error' throws TruncatedFrameError with the partial bytes", () => {
     const d = new DelimiterDecoder({ delimiter: '\n', trailing: 'error' });
     d.decode(bytes('a\nbc'));
-    const e = expectError(() => d.end(), TruncatedFrameError, 'ERR_TRUNCATED_FRAME',
-      /^stream ended inside a frame: 2 bytes after offset 2 and no delimiter$/) as TruncatedFrameError;
+    const e = expectError(
+      () => d.end(),
+      TruncatedFrameError,
+      'ERR_TRUNCATED_FRAME',
+      /^stream ended inside a frame: 2 bytes after offset 2 and no delimiter$/,
+    ) as TruncatedFrameError;
     expect(text([e.partial])).toEqual(['bc']);
   });
 
@@ -199,8 +239,18 @@ describe('LineDecoder', () => {
   });
 
   test('options are validated', () => {
-    expectError(() => new LineDecoder({ allowCR: 'yes' as never }), InvalidOptionError, 'ERR_INVALID_OPTION', /^allowCR must be a boolean/);
-    expectError(() => new LineDecoder({ maxFrameLength: 1.5 }), InvalidOptionError, 'ERR_INVALID_OPTION', /^maxFrameLength must be/);
+    expectError(
+      () => new LineDecoder({ allowCR: 'yes' as never }),
+      InvalidOptionError,
+      'ERR_INVALID_OPTION',
+      /^allowCR must be a boolean/,
+    );
+    expectError(
+      () => new LineDecoder({ maxFrameLength: 1.5 }),
+      InvalidOptionError,
+      'ERR_INVALID_OPTION',
+      /^maxFrameLength must be/,
+    );
   });
 });
 
@@ -210,11 +260,20 @@ describe('DelimiterDecoder options are validated', () => {
     ['delimiter', { delimiter: '' }, /^delimiter must not be empty$/],
     ['delimiter', { delimiter: [] }, /^delimiter must not be an empty array$/],
     ['delimiter', { delimiter: 5 }, /^delimiter must be a string, a Uint8Array or an array of them, got 5$/],
-    ['disposition', { delimiter: '|', disposition: 'middle' }, /^disposition must be one of "discard", "suffix", "prefix", got "middle"$/],
+    [
+      'disposition',
+      { delimiter: '|', disposition: 'middle' },
+      /^disposition must be one of "discard", "suffix", "prefix", got "middle"$/,
+    ],
     ['trailing', { delimiter: '|', trailing: 'x' }, /^trailing must be one of/],
     ['maxFrameLength', { delimiter: '|', maxFrameLength: '9' }, /^maxFrameLength must be an integer >= 0, got "9"$/],
   ])('%s', (name, options, message) => {
-    const e = expectError(() => new DelimiterDecoder(options as never), InvalidOptionError, 'ERR_INVALID_OPTION', message);
+    const e = expectError(
+      () => new DelimiterDecoder(options as never),
+      InvalidOptionError,
+      'ERR_INVALID_OPTION',
+      message,
+    );
     expect((e as InvalidOptionError).option).toBe(name);
   });
 });
@@ -227,17 +286,29 @@ describe('DelimiterEncoder', () => {
   });
 
   test('refuses a payload that contains a delimiter', () => {
-    const e = expectError(() => new DelimiterEncoder({ delimiter: '\n' }).encode(bytes('a\nb')), DelimiterInPayloadError,
-      'ERR_DELIMITER_IN_PAYLOAD', /^payload of 3 bytes would be cut at byte 1: a receiver finds a delimiter there before the appended one$/);
+    const e = expectError(
+      () => new DelimiterEncoder({ delimiter: '\n' }).encode(bytes('a\nb')),
+      DelimiterInPayloadError,
+      'ERR_DELIMITER_IN_PAYLOAD',
+      /^payload of 3 bytes would be cut at byte 1: a receiver finds a delimiter there before the appended one$/,
+    );
     expect((e as DelimiterInPayloadError).position).toBe(1);
   });
 
   test("refuses 'xa' with delimiter 'aa' (the receiver would match at byte 1)", () => {
-    expectError(() => new DelimiterEncoder({ delimiter: 'aa' }).encode(bytes('xa')), DelimiterInPayloadError, 'ERR_DELIMITER_IN_PAYLOAD');
+    expectError(
+      () => new DelimiterEncoder({ delimiter: 'aa' }).encode(bytes('xa')),
+      DelimiterInPayloadError,
+      'ERR_DELIMITER_IN_PAYLOAD',
+    );
   });
 
   test("refuses 'a\\r' with ['\\n', '\\r\\n']", () => {
-    expectError(() => new DelimiterEncoder({ delimiter: ['\n', '\r\n'] }).encode(bytes('a\r')), DelimiterInPayloadError, 'ERR_DELIMITER_IN_PAYLOAD');
+    expectError(
+      () => new DelimiterEncoder({ delimiter: ['\n', '\r\n'] }).encode(bytes('a\r')),
+      DelimiterInPayloadError,
+      'ERR_DELIMITER_IN_PAYLOAD',
+    );
   });
 
   test('a payload larger than the scan window', () => {
@@ -254,7 +325,9 @@ describe('DelimiterEncoder', () => {
 
 /** Small alphabets make delimiters overlap, prefix each other and match often. */
 const alphabet = [0x61, 0x62, 0x0d, 0x0a, 0x00];
-const delimiterBytes = fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 3 }).map((a) => Uint8Array.from(a));
+const delimiterBytes = fc
+  .array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 3 })
+  .map((a) => Uint8Array.from(a));
 const inputBytes = fc.array(fc.constantFrom(...alphabet, 0x78), { maxLength: 60 }).map((a) => Uint8Array.from(a));
 
 const delimiterOptions = fc.record({
@@ -268,7 +341,10 @@ const delimiterOptions = fc.record({
 
 const dedupe = (list: Uint8Array[]) => list.filter((d, k) => list.findIndex((e) => hex(e) === hex(d)) === k);
 
-function decoderFor(o: RefDelimiterOptions & { failFast: boolean }, discards: { bytes: number; offset: number }[]): DelimiterDecoderOptions {
+function decoderFor(
+  o: RefDelimiterOptions & { failFast: boolean },
+  discards: { bytes: number; offset: number }[],
+): DelimiterDecoderOptions {
   return {
     delimiter: o.delimiters,
     disposition: o.disposition,
@@ -284,8 +360,11 @@ describe('properties', () => {
   test('DelimiterDecoder: any chunking gives the reference outcome', () => {
     fc.assert(
       fc.property(
-        delimiterOptions.chain((o) => fc.record({ o: fc.constant(o), input: inputBytes })).chain(({ o, input }) =>
-          fc.record({ o: fc.constant(o), input: fc.constant(input), how: chunking(input.length), each: feedMode })),
+        delimiterOptions
+          .chain((o) => fc.record({ o: fc.constant(o), input: inputBytes }))
+          .chain(({ o, input }) =>
+            fc.record({ o: fc.constant(o), input: fc.constant(input), how: chunking(input.length), each: feedMode }),
+          ),
         ({ o, input, how, each }) => {
           const discards: { bytes: number; offset: number }[] = [];
           const got = run(new DelimiterDecoder(decoderFor(o, discards)), apply(input, how), discards, each);
@@ -327,7 +406,8 @@ describe('properties', () => {
   test('long inputs cross the 64-byte SIMD groups: the reference outcome under any chunking', () => {
     // Sparse and dense delimiters over several hundred bytes, so that matches, look-backs
     // (\r before \n) and pending starts fall on every position of a 64-byte group.
-    const longInput = fc.tuple(fc.array(fc.constantFrom(...alphabet, 0x78), { maxLength: 700 }), fc.integer({ min: 0, max: 8 }))
+    const longInput = fc
+      .tuple(fc.array(fc.constantFrom(...alphabet, 0x78), { maxLength: 700 }), fc.integer({ min: 0, max: 8 }))
       .map(([a, sparsity]) => Uint8Array.from(a.map((b, k) => (k % (sparsity + 1) === 0 ? b : 0x78))));
     const sets = fc.oneof(
       fc.array(delimiterBytes, { minLength: 1, maxLength: 3 }),
@@ -337,12 +417,18 @@ describe('properties', () => {
       fc.constant([bytes('a'), bytes('b'), bytes('\n'), bytes('\0'), bytes('\r')]), // five first bytes
     );
     fc.assert(
-      fc.property(sets, delimiterOptions, longInput, fc.array(fc.nat(700), { maxLength: 6 }), (delimiters, o, input, cuts) => {
-        const options = { ...o, delimiters: [...delimiters] };
-        const discards: { bytes: number; offset: number }[] = [];
-        const got = run(new DelimiterDecoder(decoderFor(options, discards)), cut(input, cuts), discards);
-        expect(got).toEqual(refDelimiter(input, { ...options, delimiters: dedupe([...delimiters]) }));
-      }),
+      fc.property(
+        sets,
+        delimiterOptions,
+        longInput,
+        fc.array(fc.nat(700), { maxLength: 6 }),
+        (delimiters, o, input, cuts) => {
+          const options = { ...o, delimiters: [...delimiters] };
+          const discards: { bytes: number; offset: number }[] = [];
+          const got = run(new DelimiterDecoder(decoderFor(options, discards)), cut(input, cuts), discards);
+          expect(got).toEqual(refDelimiter(input, { ...options, delimiters: dedupe([...delimiters]) }));
+        },
+      ),
       { numRuns: 600 },
     );
   });
@@ -359,7 +445,13 @@ describe('properties', () => {
         }
         // The receiver: the first frame of payload + first delimiter, at the end of the stream.
         const framed = Uint8Array.from([...payload, ...delimiters[0]]);
-        const first = refDelimiter(framed, { delimiters: dedupe(delimiters), disposition: 'discard', maxFrameLength: 1e9, onTooLong: 'error', trailing: 'emit' }).frames[0];
+        const first = refDelimiter(framed, {
+          delimiters: dedupe(delimiters),
+          disposition: 'discard',
+          maxFrameLength: 1e9,
+          onTooLong: 'error',
+          trailing: 'emit',
+        }).frames[0];
         expect(wire !== undefined).toBe(first === hex(payload));
         if (wire) expect(hex(wire)).toBe(hex(framed));
       }),
@@ -376,10 +468,13 @@ describe('linear time', () => {
 
   const countScanned = () => {
     const counter = { bytes: 0 };
-    (engine as { x: typeof original }).x = { ...original, scanDelimiters: (...a: Parameters<typeof original.scanDelimiters>) => {
-      counter.bytes += a[3] - a[2];
-      return original.scanDelimiters(...a);
-    } };
+    (engine as { x: typeof original }).x = {
+      ...original,
+      scanDelimiters: (...a: Parameters<typeof original.scanDelimiters>) => {
+        counter.bytes += a[3] - a[2];
+        return original.scanDelimiters(...a);
+      },
+    };
     return counter;
   };
 

@@ -1,8 +1,14 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
-  CorruptLengthError, FrameTooLongError, FramingError, InvalidOptionError, LengthFieldDecoder, LengthFieldEncoder,
-  TruncatedFrameError, type LengthFieldDecoderOptions,
+  CorruptLengthError,
+  FrameTooLongError,
+  FramingError,
+  InvalidOptionError,
+  LengthFieldDecoder,
+  LengthFieldEncoder,
+  TruncatedFrameError,
+  type LengthFieldDecoderOptions,
 } from '../src/index.js';
 import { engine } from '../src/_engine.js';
 import { apply, bytes, bytewise, chunking, cut, expectError, feedMode, hex, run, text } from './_harness.js';
@@ -38,33 +44,41 @@ describe("Netty's LengthFieldBasedFrameDecoder examples", () => {
   test('2 bytes length field at offset 0, length counts the header', () => {
     // BEFORE: | 00 0E | "HELLO, WORLD" |  lengthAdjustment -2   AFTER: unchanged (14 bytes)
     const input = h(`000E ${HELLO}`);
-    expect(decodeAll({ lengthFieldLength: 2, lengthAdjustment: -2, initialBytesToStrip: 0 }, input)).toEqual([hex(input)]);
+    expect(decodeAll({ lengthFieldLength: 2, lengthAdjustment: -2, initialBytesToStrip: 0 }, input)).toEqual([
+      hex(input),
+    ]);
   });
 
   test('3 bytes length field at the end of a 5 bytes header', () => {
     // BEFORE (17 bytes): | CA FE | 00 00 0C | "HELLO, WORLD" |   AFTER: unchanged
     const input = h(`CAFE 00000C ${HELLO}`);
-    expect(decodeAll({ lengthFieldOffset: 2, lengthFieldLength: 3, initialBytesToStrip: 0 }, input)).toEqual([hex(input)]);
+    expect(decodeAll({ lengthFieldOffset: 2, lengthFieldLength: 3, initialBytesToStrip: 0 }, input)).toEqual([
+      hex(input),
+    ]);
   });
 
   test('3 bytes length field at the beginning of a 5 bytes header', () => {
     // BEFORE (17 bytes): | 00 00 0C | CA FE | "HELLO, WORLD" |  lengthAdjustment 2   AFTER: unchanged
     const input = h(`00000C CAFE ${HELLO}`);
-    expect(decodeAll({ lengthFieldLength: 3, lengthAdjustment: 2, initialBytesToStrip: 0 }, input)).toEqual([hex(input)]);
+    expect(decodeAll({ lengthFieldLength: 3, lengthAdjustment: 2, initialBytesToStrip: 0 }, input)).toEqual([
+      hex(input),
+    ]);
   });
 
   test('2 bytes length field at offset 1 in the middle of a 4 bytes header, strip the first field and the length', () => {
     // BEFORE (16 bytes): | CA | 00 0C | FE | "HELLO, WORLD" |   AFTER (13 bytes): | FE | "HELLO, WORLD" |
     const input = h(`CA 000C FE ${HELLO}`);
-    expect(decodeAll({ lengthFieldOffset: 1, lengthFieldLength: 2, lengthAdjustment: 1, initialBytesToStrip: 3 }, input))
-      .toEqual([`fe${HELLO}`]);
+    expect(
+      decodeAll({ lengthFieldOffset: 1, lengthFieldLength: 2, lengthAdjustment: 1, initialBytesToStrip: 3 }, input),
+    ).toEqual([`fe${HELLO}`]);
   });
 
   test('the same, with the length field counting the whole message', () => {
     // BEFORE (16 bytes): | CA | 00 10 | FE | "HELLO, WORLD" |   AFTER (13 bytes): | FE | "HELLO, WORLD" |
     const input = h(`CA 0010 FE ${HELLO}`);
-    expect(decodeAll({ lengthFieldOffset: 1, lengthFieldLength: 2, lengthAdjustment: -3, initialBytesToStrip: 3 }, input))
-      .toEqual([`fe${HELLO}`]);
+    expect(
+      decodeAll({ lengthFieldOffset: 1, lengthFieldLength: 2, lengthAdjustment: -3, initialBytesToStrip: 3 }, input),
+    ).toEqual([`fe${HELLO}`]);
   });
 });
 
@@ -74,8 +88,14 @@ describe('field widths and byte orders', () => {
   });
 
   test.each([
-    [1, 'big', '05'], [2, 'big', '0005'], [2, 'little', '0500'], [3, 'big', '000005'], [3, 'little', '050000'],
-    [4, 'little', '05000000'], [8, 'big', '0000000000000005'], [8, 'little', '0500000000000000'],
+    [1, 'big', '05'],
+    [2, 'big', '0005'],
+    [2, 'little', '0500'],
+    [3, 'big', '000005'],
+    [3, 'little', '050000'],
+    [4, 'little', '05000000'],
+    [8, 'big', '0000000000000005'],
+    [8, 'little', '0500000000000000'],
   ] as const)('%i-byte %s-endian field', (width, order, field) => {
     expect(decodeAll({ lengthFieldLength: width, byteOrder: order }, h(`${field} 68656c6c6f`))).toEqual(['68656c6c6f']);
   });
@@ -83,7 +103,12 @@ describe('field widths and byte orders', () => {
   test('varint lengths of 1, 2 and 3 bytes (protobuf delimited messages)', () => {
     const big = 'ab'.repeat(300);
     const huge = 'cd'.repeat(20000); // 20000 = 0xa0 0x9c 0x01
-    expect(decodeAll({ lengthFieldLength: 'varint' }, h(`02 6869 ac02 ${big} a09c01 ${huge} 00`))).toEqual(['6869', big, huge, '']);
+    expect(decodeAll({ lengthFieldLength: 'varint' }, h(`02 6869 ac02 ${big} a09c01 ${huge} 00`))).toEqual([
+      '6869',
+      big,
+      huge,
+      '',
+    ]);
   });
 
   test('a varint header split across chunks, one byte at a time', () => {
@@ -125,7 +150,12 @@ describe('sticky and split packets', () => {
 
   test('a large frame in a huge chunk among small ones', () => {
     const enc = new LengthFieldEncoder();
-    const payloads = [new Uint8Array(5), new Uint8Array(300_000).fill(7), new Uint8Array(3).fill(1), new Uint8Array(70_000).fill(9)];
+    const payloads = [
+      new Uint8Array(5),
+      new Uint8Array(300_000).fill(7),
+      new Uint8Array(3).fill(1),
+      new Uint8Array(70_000).fill(9),
+    ];
     const wire = enc.encodeAll(payloads);
     const out = run(new LengthFieldDecoder(), cut(wire, [100_000, 100_001, 250_000]));
     expect(out.frames).toEqual(payloads.map(hex));
@@ -135,8 +165,12 @@ describe('sticky and split packets', () => {
 describe('errors', () => {
   test('a frame longer than maxFrameLength throws FrameTooLongError naming the numbers', () => {
     const d = new LengthFieldDecoder({ lengthFieldLength: 2, maxFrameLength: 10 });
-    const e = expectError(() => d.decode(h('0001 61 0009 00')), FrameTooLongError, 'ERR_FRAME_TOO_LONG',
-      /^frame of 11 bytes \(length field 9\) exceeds maxFrameLength 10 at offset 3$/);
+    const e = expectError(
+      () => d.decode(h('0001 61 0009 00')),
+      FrameTooLongError,
+      'ERR_FRAME_TOO_LONG',
+      /^frame of 11 bytes \(length field 9\) exceeds maxFrameLength 10 at offset 3$/,
+    );
     expect(text(e.frames)).toEqual(['a']); // the frame before the fault is delivered
     expect(e.offset).toBe(3);
     expect((e as FrameTooLongError).frameLength).toBe(11);
@@ -152,8 +186,12 @@ describe('errors', () => {
     const slow = new LengthFieldDecoder({ lengthFieldLength: 1, maxFrameLength: 4, failFast: false });
     expect(slow.decode(h('09 0102'))).toEqual([]); // discarding quietly
     expect(slow.buffered).toBe(0); // bounded memory: the frame is not held
-    const e = expectError(() => slow.decode(h('03040506070809 05')), FrameTooLongError, 'ERR_FRAME_TOO_LONG',
-      /^frame of 10 bytes \(length field 9\) exceeds maxFrameLength 4 at offset 0$/);
+    const e = expectError(
+      () => slow.decode(h('03040506070809 05')),
+      FrameTooLongError,
+      'ERR_FRAME_TOO_LONG',
+      /^frame of 10 bytes \(length field 9\) exceeds maxFrameLength 4 at offset 0$/,
+    );
     expect(e.frames).toEqual([]);
   });
 
@@ -165,33 +203,54 @@ describe('errors', () => {
 
   test('lengthAdjustment that makes the frame shorter than its header is corrupt', () => {
     const d = new LengthFieldDecoder({ lengthFieldLength: 2, lengthAdjustment: -4 });
-    expectError(() => d.decode(h('0001 61')), CorruptLengthError, 'ERR_CORRUPT_LENGTH',
-      /^length field 1 with lengthAdjustment -4 gives a frame of -1 bytes, shorter than its 2-byte header at offset 0$/);
+    expectError(
+      () => d.decode(h('0001 61')),
+      CorruptLengthError,
+      'ERR_CORRUPT_LENGTH',
+      /^length field 1 with lengthAdjustment -4 gives a frame of -1 bytes, shorter than its 2-byte header at offset 0$/,
+    );
   });
 
   test('a frame shorter than initialBytesToStrip is corrupt', () => {
     const d = new LengthFieldDecoder({ lengthFieldLength: 1, initialBytesToStrip: 4 });
-    expectError(() => d.decode(h('01 61')), CorruptLengthError, 'ERR_CORRUPT_LENGTH',
-      /^length field 1 gives a frame of 2 bytes, shorter than initialBytesToStrip 4 at offset 0$/);
+    expectError(
+      () => d.decode(h('01 61')),
+      CorruptLengthError,
+      'ERR_CORRUPT_LENGTH',
+      /^length field 1 gives a frame of 2 bytes, shorter than initialBytesToStrip 4 at offset 0$/,
+    );
   });
 
   test('a varint longer than 10 bytes is corrupt, found at its 10th byte', () => {
     const d = new LengthFieldDecoder({ lengthFieldLength: 'varint' });
     expect(d.decode(h('ffffffffffffffffff'))).toEqual([]); // 9 bytes with continuation: may still end
-    expectError(() => d.decode(h('ff')), CorruptLengthError, 'ERR_CORRUPT_LENGTH',
-      /^varint length field 0xffffffffffffffffffff is longer than 10 bytes at offset 0$/);
+    expectError(
+      () => d.decode(h('ff')),
+      CorruptLengthError,
+      'ERR_CORRUPT_LENGTH',
+      /^varint length field 0xffffffffffffffffffff is longer than 10 bytes at offset 0$/,
+    );
   });
 
   test('a varint above 2^53 - 1 is corrupt', () => {
     const d = new LengthFieldDecoder({ lengthFieldLength: 'varint' });
     // 2^53 = 0x80 x7 0x10
-    expectError(() => d.decode(h('80808080808080801000')), CorruptLengthError, 'ERR_CORRUPT_LENGTH', /exceeds 2\^53 - 1/);
+    expectError(
+      () => d.decode(h('80808080808080801000')),
+      CorruptLengthError,
+      'ERR_CORRUPT_LENGTH',
+      /exceeds 2\^53 - 1/,
+    );
   });
 
   test('an 8-byte field above 2^53 - 1 is corrupt, not rounded to a float', () => {
     const d = new LengthFieldDecoder({ lengthFieldLength: 8 });
-    expectError(() => d.decode(h('0020000000000000')), CorruptLengthError, 'ERR_CORRUPT_LENGTH',
-      /^length field 0x0020000000000000 exceeds 2\^53 - 1 at offset 0$/);
+    expectError(
+      () => d.decode(h('0020000000000000')),
+      CorruptLengthError,
+      'ERR_CORRUPT_LENGTH',
+      /^length field 0x0020000000000000 exceeds 2\^53 - 1 at offset 0$/,
+    );
     const ok = new LengthFieldDecoder({ lengthFieldLength: 8, maxFrameLength: Number.MAX_SAFE_INTEGER });
     expect(ok.decode(h('001fffffffffff00'))).toEqual([]); // just under 2^53: a (very long) frame begins
     expect(ok.buffered).toBe(8);
@@ -209,8 +268,12 @@ describe('errors', () => {
   test('end() resets the decoder, also when it throws', () => {
     const d = new LengthFieldDecoder({ lengthFieldLength: 1 });
     d.decode(h('05 6162'));
-    const e = expectError(() => d.end(), TruncatedFrameError, 'ERR_TRUNCATED_FRAME',
-      /^stream ended inside a frame \(3 of 6 bytes received\) at offset 0$/) as TruncatedFrameError;
+    const e = expectError(
+      () => d.end(),
+      TruncatedFrameError,
+      'ERR_TRUNCATED_FRAME',
+      /^stream ended inside a frame \(3 of 6 bytes received\) at offset 0$/,
+    ) as TruncatedFrameError;
     expect(hex(e.partial)).toBe('056162'); // header included
     expect(d.buffered).toBe(0);
     expect(text(d.decode(h('01 7a')))).toEqual(['z']);
@@ -235,7 +298,12 @@ describe('trailing, stats and skipping', () => {
 
   test("onTooLong: 'skip' drops the frame, calls onDiscard and goes on", () => {
     const seen: unknown[] = [];
-    const d = new LengthFieldDecoder({ lengthFieldLength: 1, maxFrameLength: 3, onTooLong: 'skip', onDiscard: (i) => seen.push(i) });
+    const d = new LengthFieldDecoder({
+      lengthFieldLength: 1,
+      maxFrameLength: 3,
+      onTooLong: 'skip',
+      onDiscard: (i) => seen.push(i),
+    });
     expect(text(d.decode(h('01 61 05 0000')))).toEqual(['a']);
     expect(text(d.decode(h('000000 01 62')))).toEqual(['b']);
     expect(seen).toEqual([{ reason: 'too-long', bytes: 6, offset: 2 }]);
@@ -256,7 +324,12 @@ describe('lifecycle', () => {
   test('free() makes every later call throw ERR_DECODER_FREED', () => {
     const d = new LengthFieldDecoder();
     d.free();
-    for (const call of [() => d.decode(new Uint8Array(1)), () => d.end(), () => d.reset(), () => d.decodeEach(new Uint8Array(1), () => {})]) {
+    for (const call of [
+      () => d.decode(new Uint8Array(1)),
+      () => d.end(),
+      () => d.reset(),
+      () => d.decodeEach(new Uint8Array(1), () => {}),
+    ]) {
       expectError(call, FramingError, 'ERR_DECODER_FREED', /freed/);
     }
     d.free(); // idempotent
@@ -287,12 +360,22 @@ describe('options are validated', () => {
     ['onDiscard', { onDiscard: 42 }],
     ['trailing', { trailing: 'keep' }],
   ])('%s', (name, options) => {
-    const e = expectError(() => new LengthFieldDecoder(options as never), InvalidOptionError, 'ERR_INVALID_OPTION', new RegExp(`^${name} must be`));
+    const e = expectError(
+      () => new LengthFieldDecoder(options as never),
+      InvalidOptionError,
+      'ERR_INVALID_OPTION',
+      new RegExp(`^${name} must be`),
+    );
     expect((e as InvalidOptionError).option).toBe(name);
   });
 
   test('encoder options too', () => {
-    expectError(() => new LengthFieldEncoder({ lengthIncludesHeader: 1 as never }), InvalidOptionError, 'ERR_INVALID_OPTION', /^lengthIncludesHeader must be a boolean/);
+    expectError(
+      () => new LengthFieldEncoder({ lengthIncludesHeader: 1 as never }),
+      InvalidOptionError,
+      'ERR_INVALID_OPTION',
+      /^lengthIncludesHeader must be a boolean/,
+    );
   });
 });
 
@@ -303,10 +386,20 @@ describe('LengthFieldEncoder', () => {
   });
 
   test('lengthIncludesHeader counts the field itself, also for varints', () => {
-    expect(hex(new LengthFieldEncoder({ lengthFieldLength: 2, lengthIncludesHeader: true }).encode(bytes('hi')))).toBe('00046869');
+    expect(hex(new LengthFieldEncoder({ lengthFieldLength: 2, lengthIncludesHeader: true }).encode(bytes('hi')))).toBe(
+      '00046869',
+    );
     // 126 + 1 = 127 fits one varint byte; 127 + 2 = 129 needs two.
-    expect(hex(new LengthFieldEncoder({ lengthFieldLength: 'varint', lengthIncludesHeader: true }).encode(new Uint8Array(126))).slice(0, 2)).toBe('7f');
-    expect(hex(new LengthFieldEncoder({ lengthFieldLength: 'varint', lengthIncludesHeader: true }).encode(new Uint8Array(127))).slice(0, 4)).toBe('8101');
+    expect(
+      hex(
+        new LengthFieldEncoder({ lengthFieldLength: 'varint', lengthIncludesHeader: true }).encode(new Uint8Array(126)),
+      ).slice(0, 2),
+    ).toBe('7f');
+    expect(
+      hex(
+        new LengthFieldEncoder({ lengthFieldLength: 'varint', lengthIncludesHeader: true }).encode(new Uint8Array(127)),
+      ).slice(0, 4),
+    ).toBe('8101');
   });
 
   test('encodeAll writes every frame into one buffer', () => {
@@ -315,16 +408,28 @@ describe('LengthFieldEncoder', () => {
   });
 
   test('refuses what the field cannot hold, at the sender', () => {
-    expectError(() => new LengthFieldEncoder({ lengthFieldLength: 1 }).encode(new Uint8Array(256)), FrameTooLongError, 'ERR_FRAME_TOO_LONG',
-      /^payload of 256 bytes needs length field value 256, which a 1-byte field cannot hold \(0 to 255\)$/);
-    expectError(() => new LengthFieldEncoder({ lengthFieldLength: 1, lengthAdjustment: 3 }).encode(new Uint8Array(2)), FrameTooLongError, 'ERR_FRAME_TOO_LONG');
+    expectError(
+      () => new LengthFieldEncoder({ lengthFieldLength: 1 }).encode(new Uint8Array(256)),
+      FrameTooLongError,
+      'ERR_FRAME_TOO_LONG',
+      /^payload of 256 bytes needs length field value 256, which a 1-byte field cannot hold \(0 to 255\)$/,
+    );
+    expectError(
+      () => new LengthFieldEncoder({ lengthFieldLength: 1, lengthAdjustment: 3 }).encode(new Uint8Array(2)),
+      FrameTooLongError,
+      'ERR_FRAME_TOO_LONG',
+    );
   });
 
   test('refuses frames above maxFrameLength, header included', () => {
     const e = new LengthFieldEncoder({ lengthFieldLength: 2, maxFrameLength: 5 });
     expect(e.encode(new Uint8Array(3)).length).toBe(5);
-    expectError(() => e.encode(new Uint8Array(4)), FrameTooLongError, 'ERR_FRAME_TOO_LONG',
-      /^frame of 6 bytes \(payload 4 \+ header 2\) exceeds maxFrameLength 5$/);
+    expectError(
+      () => e.encode(new Uint8Array(4)),
+      FrameTooLongError,
+      'ERR_FRAME_TOO_LONG',
+      /^frame of 6 bytes \(payload 4 \+ header 2\) exceeds maxFrameLength 5$/,
+    );
   });
 });
 
@@ -347,41 +452,50 @@ const lengthOptions = fc.record({
 
 /** Mostly well-formed frames for the options, sometimes followed by garbage or cut short. */
 const streamFor = (o: RefLengthOptions) =>
-  fc.tuple(
-    fc.array(fc.tuple(fc.uint8Array({ maxLength: 30 }), fc.uint8Array({ minLength: 4, maxLength: 4 })), { maxLength: 6 }),
-    fc.uint8Array({ maxLength: 12 }),
-    fc.nat(),
-  ).map(([frames, garbage, cutAt]) => {
-    const parts: number[] = [];
-    for (const [payload, offsetBytes] of frames) {
-      for (let k = 0; k < o.lengthFieldOffset; k++) parts.push(offsetBytes[k]);
-      let value = Math.max(0, payload.length - o.lengthAdjustment);
-      if (o.lengthFieldLength === 'varint') {
-        do {
-          parts.push((value & 0x7f) | (value >= 128 ? 0x80 : 0));
-          value >>>= 7;
-        } while (value > 0);
-      } else {
-        const w = o.lengthFieldLength;
-        const field = Array.from({ length: w }, (_, k) => Math.floor(value / 2 ** (8 * (w - 1 - k))) % 256);
-        parts.push(...(o.byteOrder === 'little' ? field.reverse() : field));
+  fc
+    .tuple(
+      fc.array(fc.tuple(fc.uint8Array({ maxLength: 30 }), fc.uint8Array({ minLength: 4, maxLength: 4 })), {
+        maxLength: 6,
+      }),
+      fc.uint8Array({ maxLength: 12 }),
+      fc.nat(),
+    )
+    .map(([frames, garbage, cutAt]) => {
+      const parts: number[] = [];
+      for (const [payload, offsetBytes] of frames) {
+        for (let k = 0; k < o.lengthFieldOffset; k++) parts.push(offsetBytes[k]);
+        let value = Math.max(0, payload.length - o.lengthAdjustment);
+        if (o.lengthFieldLength === 'varint') {
+          do {
+            parts.push((value & 0x7f) | (value >= 128 ? 0x80 : 0));
+            value >>>= 7;
+          } while (value > 0);
+        } else {
+          const w = o.lengthFieldLength;
+          const field = Array.from({ length: w }, (_, k) => Math.floor(value / 2 ** (8 * (w - 1 - k))) % 256);
+          parts.push(...(o.byteOrder === 'little' ? field.reverse() : field));
+        }
+        parts.push(...payload);
       }
-      parts.push(...payload);
-    }
-    const all = Uint8Array.from([...parts, ...garbage]);
-    return cutAt % 3 === 0 ? all.slice(0, cutAt % (all.length + 1)) : all;
-  });
+      const all = Uint8Array.from([...parts, ...garbage]);
+      return cutAt % 3 === 0 ? all.slice(0, cutAt % (all.length + 1)) : all;
+    });
 
 const lengthCase = lengthOptions
   .chain((o) => fc.record({ o: fc.constant(o), input: streamFor(o) }))
-  .chain(({ o, input }) => fc.record({ o: fc.constant(o), input: fc.constant(input), how: chunking(input.length), each: feedMode }));
+  .chain(({ o, input }) =>
+    fc.record({ o: fc.constant(o), input: fc.constant(input), how: chunking(input.length), each: feedMode }),
+  );
 
 describe('properties', () => {
   test('any chunking gives the reference outcome: frames, error, stats, onDiscard calls', () => {
     fc.assert(
       fc.property(lengthCase, ({ o, input, how, each }) => {
         const discards: { bytes: number; offset: number }[] = [];
-        const d = new LengthFieldDecoder({ ...o, onDiscard: (i) => discards.push({ bytes: i.bytes, offset: i.offset }) });
+        const d = new LengthFieldDecoder({
+          ...o,
+          onDiscard: (i) => discards.push({ bytes: i.bytes, offset: i.offset }),
+        });
         expect(run(d, apply(input, how), discards, each)).toEqual(refLengthField(input, o));
       }),
       { numRuns: 1500 },
@@ -390,13 +504,21 @@ describe('properties', () => {
 
   test('random bytes: any chunking gives the reference outcome', () => {
     fc.assert(
-      fc.property(lengthOptions, fc.uint8Array({ maxLength: 60 }), fc.array(fc.nat(60), { maxLength: 10 }), (o, input, cuts) => {
-        const discards: { bytes: number; offset: number }[] = [];
-        const d = new LengthFieldDecoder({ ...o, onDiscard: (i) => discards.push({ bytes: i.bytes, offset: i.offset }) });
-        expect(run(d, cut(input, cuts), discards)).toEqual(refLengthField(input, o));
-        const b = new LengthFieldDecoder(o);
-        expect(run(b, bytewise(input)).frames).toEqual(refLengthField(input, o).frames);
-      }),
+      fc.property(
+        lengthOptions,
+        fc.uint8Array({ maxLength: 60 }),
+        fc.array(fc.nat(60), { maxLength: 10 }),
+        (o, input, cuts) => {
+          const discards: { bytes: number; offset: number }[] = [];
+          const d = new LengthFieldDecoder({
+            ...o,
+            onDiscard: (i) => discards.push({ bytes: i.bytes, offset: i.offset }),
+          });
+          expect(run(d, cut(input, cuts), discards)).toEqual(refLengthField(input, o));
+          const b = new LengthFieldDecoder(o);
+          expect(run(b, bytewise(input)).frames).toEqual(refLengthField(input, o).frames);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -409,23 +531,34 @@ describe('properties', () => {
       maxFrameLength: fc.constant(1 << 20),
     });
     fc.assert(
-      fc.property(shared, fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }), fc.array(fc.nat(3000), { maxLength: 8 }), (o, payloads, cuts) => {
-        const wire = new LengthFieldEncoder(o).encodeAll(payloads);
-        const got = run(new LengthFieldDecoder(o), cut(wire, cuts));
-        expect(got.error).toBeUndefined();
-        expect(got.frames).toEqual(payloads.map(hex));
-      }),
+      fc.property(
+        shared,
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }),
+        fc.array(fc.nat(3000), { maxLength: 8 }),
+        (o, payloads, cuts) => {
+          const wire = new LengthFieldEncoder(o).encodeAll(payloads);
+          const got = run(new LengthFieldDecoder(o), cut(wire, cuts));
+          expect(got.error).toBeUndefined();
+          expect(got.frames).toEqual(payloads.map(hex));
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   test('frames returned by decode() never change afterwards', () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 100 }), { minLength: 1, maxLength: 20 }), fc.array(fc.nat(2000), { maxLength: 20 }), (payloads, cuts) => {
-        const wire = new LengthFieldEncoder({ lengthFieldLength: 2 }).encodeAll(payloads);
-        // run() snapshots each frame on arrival and compares at the end.
-        expect(run(new LengthFieldDecoder({ lengthFieldLength: 2 }), cut(wire, cuts)).frames).toEqual(payloads.map(hex));
-      }),
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 100 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.nat(2000), { maxLength: 20 }),
+        (payloads, cuts) => {
+          const wire = new LengthFieldEncoder({ lengthFieldLength: 2 }).encodeAll(payloads);
+          // run() snapshots each frame on arrival and compares at the end.
+          expect(run(new LengthFieldDecoder({ lengthFieldLength: 2 }), cut(wire, cuts)).frames).toEqual(
+            payloads.map(hex),
+          );
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -439,10 +572,13 @@ describe('linear time', () => {
 
   test('a 1 MiB frame fed one byte at a time stages each byte a bounded number of times', () => {
     let staged = 0;
-    (engine as { x: typeof original }).x = { ...original, scanLength: (...a: Parameters<typeof original.scanLength>) => {
-      staged += a[1];
-      return original.scanLength(...a);
-    } };
+    (engine as { x: typeof original }).x = {
+      ...original,
+      scanLength: (...a: Parameters<typeof original.scanLength>) => {
+        staged += a[1];
+        return original.scanLength(...a);
+      },
+    };
     const size = 1 << 20;
     const wire = new LengthFieldEncoder().encode(new Uint8Array(size).fill(3));
     const d = new LengthFieldDecoder();

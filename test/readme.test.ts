@@ -16,7 +16,10 @@ function compile(code: string): string {
 describe('README examples', () => {
   test('there are examples', () => expect(blocks.length).toBeGreaterThanOrEqual(4));
   blocks.forEach((code, k) => {
-    test(`example ${k + 1}: ${code.split('\n').find((l) => l.startsWith('const'))?.slice(0, 60)}`, async () => {
+    test(`example ${k + 1}: ${code
+      .split('\n')
+      .find((l) => l.startsWith('const'))
+      ?.slice(0, 60)}`, async () => {
       let checks = 0;
       const check = (actual: unknown, expected: unknown) => {
         checks++;

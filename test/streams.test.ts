@@ -5,9 +5,22 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
-  DecoderStream, DelimiterDecoder, DelimiterEncoder, DelimiterInPayloadError, EncoderStream, FixedLengthDecoder,
-  FixedLengthEncoder, FrameTooLongError, FramingError, InvalidOptionError, LengthFieldDecoder, LengthFieldEncoder,
-  LineDecoder, TruncatedFrameError, frames, type FrameDecoder,
+  DecoderStream,
+  DelimiterDecoder,
+  DelimiterEncoder,
+  DelimiterInPayloadError,
+  EncoderStream,
+  FixedLengthDecoder,
+  FixedLengthEncoder,
+  FrameTooLongError,
+  type FramingError,
+  InvalidOptionError,
+  LengthFieldDecoder,
+  LengthFieldEncoder,
+  LineDecoder,
+  TruncatedFrameError,
+  frames,
+  type FrameDecoder,
 } from '../src/index.js';
 import { apply, bytes, chunking, hex, run, text } from './_harness.js';
 
@@ -111,7 +124,7 @@ describe('DecoderStream', () => {
     expect(await readAll(decodeStream(new LineDecoder(), [new Uint8Array(0)]))).toEqual({ frames: [] });
   });
 
-  describe('end of input applies the decoder\'s trailing option', () => {
+  describe("end of input applies the decoder's trailing option", () => {
     test("'emit' (LineDecoder's default) gives the incomplete last line as a frame", async () => {
       expect(await readAll(decodeStream(new LineDecoder(), [bytes('a\nb')]))).toEqual({ frames: hexOf('a', 'b') });
     });
@@ -178,9 +191,9 @@ describe('DecoderStream', () => {
     test('pipeTo rejects with it and cancels the source', async () => {
       const { stream, state } = source([lengthFrame('a'), faulty(), lengthFrame('never read')]);
       const sink: string[] = [];
-      const piping = stream.pipeThrough(new DecoderStream(decoder())).pipeTo(
-        new WritableStream({ write: (frame) => void sink.push(hex(frame)) }),
-      );
+      const piping = stream
+        .pipeThrough(new DecoderStream(decoder()))
+        .pipeTo(new WritableStream({ write: (frame) => void sink.push(hex(frame)) }));
       await expect(piping).rejects.toBeInstanceOf(FrameTooLongError);
       expect(sink).toEqual(hexOf('a', 'a', 'b'));
       expect(state.cancelled).toBe(true);
@@ -204,7 +217,9 @@ describe('DecoderStream', () => {
 
   test('throws InvalidOptionError for something that is not a decoder', () => {
     expect(() => new DecoderStream({} as FrameDecoder)).toThrow(InvalidOptionError);
-    expect(() => new DecoderStream(undefined as unknown as FrameDecoder)).toThrow(/decoder must be an object with a decode\(\) method/);
+    expect(() => new DecoderStream(undefined as unknown as FrameDecoder)).toThrow(
+      /decoder must be an object with a decode\(\) method/,
+    );
   });
 
   describe('backpressure', () => {
@@ -253,19 +268,22 @@ describe('DecoderStream', () => {
       fc.constantFrom('', 'ff ff', '00 09 01'),
     );
     await fc.assert(
-      fc.asyncProperty(stream.chain(([payloads, tail]) => {
-        const encoded = new LengthFieldEncoder({ lengthFieldLength: 2 }).encodeAll(payloads);
-        const bad = tail ? Uint8Array.from(tail.split(' '), (h) => parseInt(h, 16)) : new Uint8Array(0);
-        const input = new Uint8Array([...encoded, ...bad]);
-        return fc.tuple(fc.constant(input), chunking(input.length));
-      }), async ([input, how]) => {
-        const options = { lengthFieldLength: 2, maxFrameLength: 64 } as const;
-        const expected = run(new LengthFieldDecoder(options), apply(input, how));
-        const got = await readAll(decodeStream(new LengthFieldDecoder(options), apply(input, how)));
-        expect(got.frames).toEqual(expected.frames);
-        expect((got.error as FramingError | undefined)?.code).toBe(expected.error?.code);
-        expect((got.error as FramingError | undefined)?.offset).toBe(expected.error?.offset);
-      }),
+      fc.asyncProperty(
+        stream.chain(([payloads, tail]) => {
+          const encoded = new LengthFieldEncoder({ lengthFieldLength: 2 }).encodeAll(payloads);
+          const bad = tail ? Uint8Array.from(tail.split(' '), (h) => parseInt(h, 16)) : new Uint8Array(0);
+          const input = new Uint8Array([...encoded, ...bad]);
+          return fc.tuple(fc.constant(input), chunking(input.length));
+        }),
+        async ([input, how]) => {
+          const options = { lengthFieldLength: 2, maxFrameLength: 64 } as const;
+          const expected = run(new LengthFieldDecoder(options), apply(input, how));
+          const got = await readAll(decodeStream(new LengthFieldDecoder(options), apply(input, how)));
+          expect(got.frames).toEqual(expected.frames);
+          expect((got.error as FramingError | undefined)?.code).toBe(expected.error?.code);
+          expect((got.error as FramingError | undefined)?.offset).toBe(expected.error?.offset);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -284,7 +302,10 @@ describe('EncoderStream', () => {
   test('round trips through a DecoderStream for every scheme', async () => {
     const payloads = ['', 'a', 'hello', 'x'.repeat(300)].map(bytes);
     const pairs: [EncoderStream, DecoderStream][] = [
-      [new EncoderStream(new LengthFieldEncoder({ lengthFieldLength: 'varint' })), new DecoderStream(new LengthFieldDecoder({ lengthFieldLength: 'varint' }))],
+      [
+        new EncoderStream(new LengthFieldEncoder({ lengthFieldLength: 'varint' })),
+        new DecoderStream(new LengthFieldDecoder({ lengthFieldLength: 'varint' })),
+      ],
       [new EncoderStream(new DelimiterEncoder({ delimiter: '\r\n' })), new DecoderStream(new LineDecoder())],
     ];
     for (const [encoder, decoder] of pairs) {
@@ -292,8 +313,8 @@ describe('EncoderStream', () => {
       expect(got).toEqual({ frames: payloads.map(hex) });
     }
     const fixed = await readAll(
-      source(['ab', 'c'].map(bytes)).stream
-        .pipeThrough(new EncoderStream(new FixedLengthEncoder({ frameLength: 3, padding: 0x2e })))
+      source(['ab', 'c'].map(bytes))
+        .stream.pipeThrough(new EncoderStream(new FixedLengthEncoder({ frameLength: 3, padding: 0x2e })))
         .pipeThrough(new DecoderStream(new FixedLengthDecoder({ frameLength: 3 }))),
     );
     expect(fixed).toEqual({ frames: hexOf('ab.', 'c..') });
@@ -301,7 +322,9 @@ describe('EncoderStream', () => {
 
   test('an encoder error errors the stream after the frames before it have been read', async () => {
     const got = await readAll(
-      source(['ok', 'bad\npayload', 'never'].map(bytes)).stream.pipeThrough(new EncoderStream(new DelimiterEncoder({ delimiter: '\n' }))),
+      source(['ok', 'bad\npayload', 'never'].map(bytes)).stream.pipeThrough(
+        new EncoderStream(new DelimiterEncoder({ delimiter: '\n' })),
+      ),
     );
     expect(got.frames).toEqual(hexOf('ok\n'));
     expect(got.error).toBeInstanceOf(DelimiterInPayloadError);
@@ -342,7 +365,8 @@ describe('frames()', () => {
     const got: string[] = [];
     const decoder = new DelimiterDecoder({ delimiter: '|', maxFrameLength: 3 });
     const error = await (async () => {
-      for await (const f of frames([bytes('ab|cd'), bytes('e|toolong|x')], decoder)) got.push(new TextDecoder().decode(f));
+      for await (const f of frames([bytes('ab|cd'), bytes('e|toolong|x')], decoder))
+        got.push(new TextDecoder().decode(f));
     })().catch((e: unknown) => e);
     expect(got).toEqual(['ab', 'cde']);
     expect(error).toBeInstanceOf(FrameTooLongError);
@@ -352,7 +376,10 @@ describe('frames()', () => {
   test("end() applies trailing: 'error' throws TruncatedFrameError after the complete frames", async () => {
     const got: string[] = [];
     const error = await (async () => {
-      for await (const f of frames([new Uint8Array([...lengthFrame('ok'), 0])], new LengthFieldDecoder({ lengthFieldLength: 2 }))) {
+      for await (const f of frames(
+        [new Uint8Array([...lengthFrame('ok'), 0])],
+        new LengthFieldDecoder({ lengthFieldLength: 2 }),
+      )) {
         got.push(new TextDecoder().decode(f));
       }
     })().catch((e: unknown) => e);
@@ -397,7 +424,9 @@ describe('frames()', () => {
 
     test('a decoder error cancels a ReadableStream and releases its lock', async () => {
       const { stream, state } = source([bytes('ab|'), bytes('toolong|'), bytes('never read|')]);
-      await expect(collect(frames(stream, new DelimiterDecoder({ delimiter: '|', maxFrameLength: 3 })))).rejects.toBeInstanceOf(FrameTooLongError);
+      await expect(
+        collect(frames(stream, new DelimiterDecoder({ delimiter: '|', maxFrameLength: 3 }))),
+      ).rejects.toBeInstanceOf(FrameTooLongError);
       expect(stream.locked).toBe(false);
       expect(state.cancelled).toBe(true);
       expect(state.pulls).toBe(2);
@@ -406,16 +435,21 @@ describe('frames()', () => {
     test('an erroring source rejects the loop and its lock is released', async () => {
       const boom = new Error('connection reset');
       let pulls = 0;
-      const stream = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          if (pulls++ === 0) controller.enqueue(bytes('a\n'));
-          else controller.error(boom);
+      const stream = new ReadableStream<Uint8Array>(
+        {
+          pull(controller) {
+            if (pulls++ === 0) controller.enqueue(bytes('a\n'));
+            else controller.error(boom);
+          },
         },
-      }, { highWaterMark: 0 });
+        { highWaterMark: 0 },
+      );
       const got: string[] = [];
-      await expect((async () => {
-        for await (const f of frames(stream, new LineDecoder())) got.push(...text([f]));
-      })()).rejects.toBe(boom);
+      await expect(
+        (async () => {
+          for await (const f of frames(stream, new LineDecoder())) got.push(...text([f]));
+        })(),
+      ).rejects.toBe(boom);
       expect(got).toEqual(['a']);
       expect(stream.locked).toBe(false);
     });

@@ -72,7 +72,7 @@ const take = (f) => {
   seen++;
 };
 // decodeRanges consumer: the same work per frame, from offsets.
-const ranges = (bytes, offsets, count) => {
+const ranges = (_bytes, offsets, count) => {
   for (let k = 0; k < count; k++) {
     sink += offsets[2 * k + 1] - offsets[2 * k];
     seen++;
@@ -190,7 +190,7 @@ function lengthSteps(chunks, wire1) {
   }
   // scanLength(data, len, offset, field, little, adjustment, strip, maxFrameLength, out, cap)
   const scan = (len) => x.scanLength(STAGE, len, 0, 4, 0, 0, -1, 8388608, OUT, OUT_CAP);
-  const tail = (n) => {
+  const tail = (_n) => {
     const r = x.lengthResumeAt();
     if (x.lengthStatus() === 1) sink += x.frameLength() + x.headerLength();
     return r;
@@ -227,7 +227,8 @@ function lengthSteps(chunks, wire1) {
         const n = scan(c.length - f);
         const o = OUT >> 2;
         const { buffer, byteOffset } = c;
-        for (let k = 0; k < n; k++) take(new Uint8Array(buffer, byteOffset + f + i32[o + 2 * k], i32[o + 2 * k + 1] - i32[o + 2 * k]));
+        for (let k = 0; k < n; k++)
+          take(new Uint8Array(buffer, byteOffset + f + i32[o + 2 * k], i32[o + 2 * k + 1] - i32[o + 2 * k]));
         tail();
       }
     },
@@ -240,7 +241,8 @@ function lengthSteps(chunks, wire1) {
         const o = OUT >> 2;
         const { buffer, byteOffset } = c;
         const out = [];
-        for (let k = 0; k < n; k++) out.push(new Uint8Array(buffer, byteOffset + f + i32[o + 2 * k], i32[o + 2 * k + 1] - i32[o + 2 * k]));
+        for (let k = 0; k < n; k++)
+          out.push(new Uint8Array(buffer, byteOffset + f + i32[o + 2 * k], i32[o + 2 * k + 1] - i32[o + 2 * k]));
         tail();
         for (let k = 0; k < out.length; k++) take(out[k]);
       }
@@ -277,12 +279,13 @@ function measure(title, steps, frames, chunks) {
     for (const [name, fn] of Object.entries(steps)) {
       seen = 0;
       fn();
-      if (round === 0) (res[name + '#frames'] = seen);
+      if (round === 0) res[name + '#frames'] = seen;
       for (let w = 0; w < 2; w++) fn();
       const reps = 15;
       const t0 = cpuNs();
       for (let r = 0; r < reps; r++) fn();
-      (res[name] ??= []).push((cpuNs() - t0) / reps / frames);
+      res[name] ??= [];
+      res[name].push((cpuNs() - t0) / reps / frames);
     }
   }
   const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
@@ -294,7 +297,9 @@ function measure(title, steps, frames, chunks) {
     const step = ['copy', 'scan', 'results', 'views', 'push'].includes(name);
     const fr = res[name + '#frames'];
     const note = fr ? `  [${fr} frames seen]` : '';
-    console.log(`  ${name.padEnd(32)} ${m.toFixed(1).padStart(7)} ns${step && prev ? `   (+${(m - prev).toFixed(1)})`.padEnd(11) : ''.padEnd(11)}${note}`);
+    console.log(
+      `  ${name.padEnd(32)} ${m.toFixed(1).padStart(7)} ns${step && prev ? `   (+${(m - prev).toFixed(1)})`.padEnd(11) : ''.padEnd(11)}${note}`,
+    );
     if (step) prev = m;
   }
   console.log();
@@ -302,8 +307,11 @@ function measure(title, steps, frames, chunks) {
 
 const only = process.env.ONLY; // e.g. ONLY=len4 to run some scenarios
 for (const [scheme, size, chunk] of [
-  ['lines', 16, 65536], ['lines', 64, 65536], ['lines', 16384, 65536],
-  ['len4', 64, 65536], ['len4', 64, 1460],
+  ['lines', 16, 65536],
+  ['lines', 64, 65536],
+  ['lines', 16384, 65536],
+  ['len4', 64, 65536],
+  ['len4', 64, 1460],
 ]) {
   const scn = makeScenario(scheme, size, chunk);
   if (only && !scn.id.includes(only)) continue;

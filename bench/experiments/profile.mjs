@@ -16,15 +16,34 @@ import { CONTENDERS } from '../lib/contenders.mjs';
 import { buildInput, makeScenario } from '../lib/scenarios.mjs';
 
 const [id = 'lines/64B/64KiB-chunks', seconds = '4', mode = 'decode'] = process.argv.slice(2);
-const dist = process.env.FRAMECODEC_DIST ? pathToFileURL(process.env.FRAMECODEC_DIST).href : new URL('../../dist/index.js', import.meta.url).href;
+const dist = process.env.FRAMECODEC_DIST
+  ? pathToFileURL(process.env.FRAMECODEC_DIST).href
+  : new URL('../../dist/index.js', import.meta.url).href;
 
 if (!process.env.PROFILE_CHILD) {
   const dir = mkdtempSync(join(tmpdir(), 'framecodec-prof-'));
-  execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', dir, fileURLToPath(import.meta.url), id, seconds, mode], {
-    stdio: 'inherit',
-    env: { ...process.env, PROFILE_CHILD: '1' },
-  });
-  const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile')));
+  execFileSync(
+    process.execPath,
+    [
+      '--cpu-prof',
+      '--cpu-prof-interval',
+      '50',
+      '--cpu-prof-dir',
+      dir,
+      fileURLToPath(import.meta.url),
+      id,
+      seconds,
+      mode,
+    ],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, PROFILE_CHILD: '1' },
+    },
+  );
+  const file = join(
+    dir,
+    readdirSync(dir).find((f) => f.endsWith('.cpuprofile')),
+  );
   summarize(JSON.parse(readFileSync(file, 'utf8')), file);
 } else {
   const [scheme, size, chunk] = id.split('/');
@@ -45,7 +64,9 @@ if (!process.env.PROFILE_CHILD) {
     runs++;
   }
   const ns = Number(process.hrtime.bigint() - t0);
-  console.log(`${scn.id} ${key}: ${runs} runs, ${(input.wireBytes * runs / ns * 1e3).toFixed(0)} MB/s, ${(ns / (input.frames * runs)).toFixed(1)} ns/frame`);
+  console.log(
+    `${scn.id} ${key}: ${runs} runs, ${(((input.wireBytes * runs) / ns) * 1e3).toFixed(0)} MB/s, ${(ns / (input.frames * runs)).toFixed(1)} ns/frame`,
+  );
 }
 
 function summarize(profile, file) {
@@ -63,7 +84,10 @@ function summarize(profile, file) {
     total += t;
   });
   console.log(`profile ${file}\nself time by function (top 18 of ${(total / 1000).toFixed(0)} ms):`);
-  [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 18).forEach(([k, t]) => {
-    console.log(`  ${(t / total * 100).toFixed(1).padStart(5)}%  ${k}`);
-  });
+  [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 18)
+    .forEach(([k, t]) => {
+      console.log(`  ${((t / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
+    });
 }

@@ -76,10 +76,12 @@ for (let round = 0; round < 7; round++) {
     const t0 = cpuNs();
     for (let r = 0; r < reps; r++) fn();
     const ns = (cpuNs() - t0) / reps / frames;
-    (results[name] ??= []).push(ns);
+    results[name] ??= [];
+    results[name].push(ns);
   }
 }
 const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
 console.log(`${FRAME} B frames, ${frames} per MiB; ns per frame (median of 7 rounds, CPU time)`);
-for (const [name, xs] of Object.entries(results)) console.log(`  ${name.padEnd(34)} ${med(xs).toFixed(1).padStart(6)} ns`);
+for (const [name, xs] of Object.entries(results))
+  console.log(`  ${name.padEnd(34)} ${med(xs).toFixed(1).padStart(6)} ns`);
 if (sinkLen < 0) console.log(sinkLen);

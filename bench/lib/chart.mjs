@@ -59,7 +59,8 @@ function panel(x0, y0, title, series, unit) {
   const fx0 = Math.log(FRAME_SIZES[0]);
   const fx1 = Math.log(FRAME_SIZES[FRAME_SIZES.length - 1]);
   const px = (n) => x0 + M.left + ((Math.log(n) - fx0) / (fx1 - fx0)) * (W - M.left - M.right);
-  const py = (v) => y0 + H - M.bottom - ((Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo))) * (H - M.top - M.bottom);
+  const py = (v) =>
+    y0 + H - M.bottom - ((Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo))) * (H - M.top - M.bottom);
   let s = `<text x="${x0 + M.left}" y="${y0 + 18}" class="t">${esc(title)}</text>\n`;
   for (const v of ticks(lo, hi)) {
     const y = py(v).toFixed(1);
@@ -84,9 +85,13 @@ function panel(x0, y0, title, series, unit) {
 }
 
 function chart(data, chunkSize) {
-  const schemes = Object.keys(SCHEMES).filter((k) => data.scenarios.some((e) => e.scheme === k && e.chunkSize === chunkSize));
+  const schemes = Object.keys(SCHEMES).filter((k) =>
+    data.scenarios.some((e) => e.scheme === k && e.chunkSize === chunkSize),
+  );
   if (schemes.length === 0) return null;
-  const ids = [...new Set(data.scenarios.filter((e) => e.chunkSize === chunkSize).flatMap((e) => Object.keys(e.results)))];
+  const ids = [
+    ...new Set(data.scenarios.filter((e) => e.chunkSize === chunkSize).flatMap((e) => Object.keys(e.results))),
+  ];
   const legendRows = Math.ceil(ids.length / 3);
   const top = 46 + legendRows * 16;
   const width = 2 * W + 20;
@@ -107,7 +112,10 @@ function chart(data, chunkSize) {
     const rows = data.scenarios.filter((e) => e.scheme === scheme && e.chunkSize === chunkSize);
     const mk = (field) =>
       ids
-        .map((id) => ({ id, points: rows.filter((e) => e.results[id]).map((e) => ({ x: e.frameSize, y: e.results[id][field] })) }))
+        .map((id) => ({
+          id,
+          points: rows.filter((e) => e.results[id]).map((e) => ({ x: e.frameSize, y: e.results[id][field] })),
+        }))
         .filter((ser) => ser.points.length > 0);
     const y0 = top + row * (H + 10);
     s += panel(0, y0, `${SCHEMES[scheme].title}: MB/s`, mk('mbps'), 'payload bytes');

@@ -140,7 +140,10 @@ export const CONTENDERS = {
   'framecodec decodeEach (wasm-simd)': { ...framecodec('wasm-simd', 'each'), extra: true },
   'framecodec decodeRanges (wasm-simd)': { ...framecodec('wasm-simd', 'ranges'), extra: true },
 
-  'Buffer.indexOf loop': handLoop(DELIMITED, (scn) => new IndexOfSplitter(delimiterOf(scn.scheme), scn.scheme === 'lines')),
+  'Buffer.indexOf loop': handLoop(
+    DELIMITED,
+    (scn) => new IndexOfSplitter(delimiterOf(scn.scheme), scn.scheme === 'lines'),
+  ),
   'DataView loop': handLoop(['len4'], () => new DataViewLoop()),
   'varint loop': handLoop(['varint'], () => new VarintLoop()),
   'subarray loop': handLoop(['fixed'], (scn) => new SubarrayLoop(scn.frameSize)),

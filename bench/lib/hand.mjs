@@ -58,11 +58,15 @@ export class IndexOfSplitter {
     }
     if (this.single >= 0) {
       const b = this.single;
-      for (let i; (i = chunk.indexOf(b, start)) !== -1; start = i + 1) {
+      for (let i = chunk.indexOf(b, start); i !== -1; i = chunk.indexOf(b, start)) {
         sink(chunk.subarray(start, this.lines && i > start && chunk[i - 1] === 13 ? i - 1 : i));
+        start = i + 1;
       }
     } else {
-      for (let i; (i = chunk.indexOf(needle, start)) !== -1; start = i + L) sink(chunk.subarray(start, i));
+      for (let i = chunk.indexOf(needle, start); i !== -1; i = chunk.indexOf(needle, start)) {
+        sink(chunk.subarray(start, i));
+        start = i + L;
+      }
     }
     if (start < chunk.length) {
       if (chunk.length - start > MAX_FRAME) throw new Error('frame too long');

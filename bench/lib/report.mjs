@@ -19,16 +19,22 @@ function generated(data) {
   const L = [];
   L.push(BEGIN);
   L.push('');
-  L.push(`Measured ${meta.date.slice(0, 16).replace('T', ' ')} UTC on ${meta.cpu} (\`nproc\` = ${meta.nproc}), Node ${meta.node} (V8 ${meta.v8}), Linux; commit \`${meta.commit}\`${meta.dirty ? ' with uncommitted changes in src/' : ''}. Load average ${meta.loadavg.join(' ')} at the start, ${meta.loadavgAfter?.join(' ')} at the end (a shared machine: other work ran alongside).`);
+  L.push(
+    `Measured ${meta.date.slice(0, 16).replace('T', ' ')} UTC on ${meta.cpu} (\`nproc\` = ${meta.nproc}), Node ${meta.node} (V8 ${meta.v8}), Linux; commit \`${meta.commit}\`${meta.dirty ? ' with uncommitted changes in src/' : ''}. Load average ${meta.loadavg.join(' ')} at the start, ${meta.loadavgAfter?.join(' ')} at the end (a shared machine: other work ran alongside).`,
+  );
   L.push('');
   L.push('```sh');
-  L.push(`${meta.command.padEnd(28)} # this table${meta.command.includes('--ref') ? ' (builds that commit apart from the working tree)' : ''}`);
+  L.push(
+    `${meta.command.padEnd(28)} # this table${meta.command.includes('--ref') ? ' (builds that commit apart from the working tree)' : ''}`,
+  );
   L.push(`${'npm run bench'.padEnd(28)} # the same on the working tree (builds dist/ first)`);
   L.push(`${'npm run bench:quick'.padEnd(28)} # the target scenarios only, under a minute`);
   L.push('```');
   L.push('');
   const clock = meta.clock === 'wall' ? 'wall-clock time' : 'CPU time of the process (user + system, all threads)';
-  L.push(`Each run decodes ${fmt(meta.payloadBytes / 1048576)} MiB of frames; after a ${meta.warmupTime} ms warm-up, ${meta.rounds} interleaved rounds of ≥ ${meta.time} ms (≥ ${meta.iterations} runs) per contender, timed in ${clock}; the figure is the median over all samples. MB/s counts input (wire) bytes, 1 MB = 10⁶ B. **Ratios** are "framecodec (wasm-simd) is N× faster than …", i.e. the other's median time over framecodec's; < 1× means framecodec is slower.`);
+  L.push(
+    `Each run decodes ${fmt(meta.payloadBytes / 1048576)} MiB of frames; after a ${meta.warmupTime} ms warm-up, ${meta.rounds} interleaved rounds of ≥ ${meta.time} ms (≥ ${meta.iterations} runs) per contender, timed in ${clock}; the figure is the median over all samples. MB/s counts input (wire) bytes, 1 MB = 10⁶ B. **Ratios** are "framecodec (wasm-simd) is N× faster than …", i.e. the other's median time over framecodec's; < 1× means framecodec is slower.`,
+  );
   L.push('');
 
   if (data.targets?.length) {
@@ -47,19 +53,25 @@ function generated(data) {
   if (data.memory) {
     L.push(`### Memory per live decoder`);
     L.push('');
-    L.push(`${fmt(data.memory.n)} decoders alive at once (\`node --expose-gc bench/memory.mjs\`): Δ(heapUsed + external) / N after \`gc()\`; \`external\` includes \`arrayBuffers\`.`);
+    L.push(
+      `${fmt(data.memory.n)} decoders alive at once (\`node --expose-gc bench/memory.mjs\`): Δ(heapUsed + external) / N after \`gc()\`; \`external\` includes \`arrayBuffers\`.`,
+    );
     L.push('');
     L.push('| decoder | bytes held | per decoder | V8 heap | external (ArrayBuffers) |');
     L.push('| --- | ---: | ---: | ---: | ---: |');
     for (const r of data.memory.rows) {
-      L.push(`| ${r.decoder}${r.note ? ` (${r.note})` : ''} | ${r.partial} B | ${fmt(r.perDecoder)} B | ${fmt(r.heapPerDecoder)} B | ${fmt(r.externalPerDecoder)} B |`);
+      L.push(
+        `| ${r.decoder}${r.note ? ` (${r.note})` : ''} | ${r.partial} B | ${fmt(r.perDecoder)} B | ${fmt(r.heapPerDecoder)} B | ${fmt(r.externalPerDecoder)} B |`,
+      );
     }
     L.push('');
   }
 
   L.push('### Throughput');
   L.push('');
-  L.push('Cells: median MB/s, and in parentheses how many times faster framecodec (wasm-simd) is. Frame size = payload bytes per frame. Charts: [64 KiB chunks](../bench/results/chart-64KiB-chunks.svg), [1,460 B chunks](../bench/results/chart-1460B-chunks.svg) (MB/s and frames/s against frame size).');
+  L.push(
+    'Cells: median MB/s, and in parentheses how many times faster framecodec (wasm-simd) is. Frame size = payload bytes per frame. Charts: [64 KiB chunks](../bench/results/chart-64KiB-chunks.svg), [1,460 B chunks](../bench/results/chart-1460B-chunks.svg) (MB/s and frames/s against frame size).',
+  );
   L.push('');
   for (const scheme of Object.keys(SCHEMES)) {
     for (const chunkSize of CHUNK_SIZES) {
@@ -69,7 +81,15 @@ function generated(data) {
       const sizes = FRAME_SIZES.filter((_, k) => rows[k]);
       L.push(`**${SCHEMES[scheme].title}, ${chunkLabel(chunkSize)}**`);
       L.push('');
-      L.push(`| contender | ${sizes.map((n) => sizeLabel(n).replace('KiB', ' KiB').replace(/(\d)B$/, '$1 B')).join(' | ')} |`);
+      L.push(
+        `| contender | ${sizes
+          .map((n) =>
+            sizeLabel(n)
+              .replace('KiB', ' KiB')
+              .replace(/(\d)B$/, '$1 B'),
+          )
+          .join(' | ')} |`,
+      );
       L.push(`| --- |${sizes.map(() => ' ---: |').join('')}`);
       for (const id of ids) {
         const cells = rows.filter(Boolean).map((e) => {
@@ -81,7 +101,7 @@ function generated(data) {
         });
         L.push(`| ${id} | ${cells.join(' | ')} |`);
       }
-      const fcRow = rows.filter(Boolean).map((e) => e.results[FC] ? fmt(e.results[FC].framesPerSec / 1e6, 2) : '');
+      const fcRow = rows.filter(Boolean).map((e) => (e.results[FC] ? fmt(e.results[FC].framesPerSec / 1e6, 2) : ''));
       L.push(`| *framecodec (wasm-simd), Mframes/s* | ${fcRow.join(' | ')} |`);
       L.push('');
     }

@@ -18,11 +18,24 @@ export const TARGETS = [
   t('LineDecoder vs Buffer.indexOf loop, 64 B lines', 'lines', 64, K64, 'Buffer.indexOf loop', 1.5),
   t('LineDecoder vs Buffer.indexOf loop, 16 KiB lines', 'lines', 16384, K64, 'Buffer.indexOf loop', 1.0),
   t('LineDecoder vs split2, 64 B lines', 'lines', 64, K64, 'split2', 3),
-  ...FRAME_SIZES.map((n) => t(`LineDecoder vs @serialport/parser-readline, ${label(n)} lines`, 'lines', n, K64, '@serialport/parser-readline', 10)),
+  ...FRAME_SIZES.map((n) =>
+    t(
+      `LineDecoder vs @serialport/parser-readline, ${label(n)} lines`,
+      'lines',
+      n,
+      K64,
+      '@serialport/parser-readline',
+      10,
+    ),
+  ),
   t("DelimiterDecoder('\\r\\n') vs indexOf('\\r\\n') loop, 16 B", 'crlf', 16, K64, 'Buffer.indexOf loop', 2.5),
   t("DelimiterDecoder('\\r\\n') vs indexOf('\\r\\n') loop, 64 B", 'crlf', 64, K64, 'Buffer.indexOf loop', 2.5),
-  ...FRAME_SIZES.map((n) => t(`LengthFieldDecoder vs DataView loop, ${label(n)} frames, 64 KiB chunks`, 'len4', n, K64, 'DataView loop', 1.0)),
-  ...FRAME_SIZES.map((n) => t(`LengthFieldDecoder vs DataView loop, ${label(n)} frames, 1460 B chunks`, 'len4', n, 1460, 'DataView loop', 1.2)),
+  ...FRAME_SIZES.map((n) =>
+    t(`LengthFieldDecoder vs DataView loop, ${label(n)} frames, 64 KiB chunks`, 'len4', n, K64, 'DataView loop', 1.0),
+  ),
+  ...FRAME_SIZES.map((n) =>
+    t(`LengthFieldDecoder vs DataView loop, ${label(n)} frames, 1460 B chunks`, 'len4', n, 1460, 'DataView loop', 1.2),
+  ),
   t('LengthFieldDecoder (4-byte) vs it-length-prefixed, 64 B', 'len4', 64, K64, 'it-length-prefixed', 10),
   t('LengthFieldDecoder (4-byte) vs frame-stream, 64 B', 'len4', 64, K64, 'frame-stream', 10),
   t('LengthFieldDecoder (varint) vs it-length-prefixed, 64 B', 'varint', 64, K64, 'it-length-prefixed', 10),

@@ -40,13 +40,20 @@ async function verify(scn) {
   if (contender.noFrames) {
     const out = await run(input.chunks, () => {});
     const expected = Buffer.concat(input.chunks);
-    if (out.length !== expected.length || Buffer.compare(Buffer.from(out.buffer, out.byteOffset, out.length), expected) !== 0) {
+    if (
+      out.length !== expected.length ||
+      Buffer.compare(Buffer.from(out.buffer, out.byteOffset, out.length), expected) !== 0
+    ) {
       throw new Error('copy differs from input');
     }
     return { frames: input.frames, bytes: input.bytes, checksum: input.checksum };
   }
   const ck = new Checksum();
-  await run(input.chunks, (f) => ck.add(f), (bytes, start, end) => ck.add(bytes.subarray(start, end)));
+  await run(
+    input.chunks,
+    (f) => ck.add(f),
+    (bytes, start, end) => ck.add(bytes.subarray(start, end)),
+  );
   return { frames: ck.frames, bytes: ck.bytes, checksum: ck.value() };
 }
 
@@ -59,7 +66,7 @@ async function bench(scn, opts) {
     n++;
     b += f.length;
   };
-  const range = (bytes, start, end) => {
+  const range = (_bytes, start, end) => {
     n++;
     b += end - start;
   };

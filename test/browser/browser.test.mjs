@@ -25,8 +25,13 @@ import { serve } from './server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const LAUNCH_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 let browser;
@@ -34,7 +39,8 @@ let server;
 
 before(async () => {
   if (!existsSync(join(root, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
   server = await serve(root, { pages: true });
   console.log(`# Chromium ${browser.version()}, serving ${server.url}`);
@@ -85,10 +91,15 @@ describe('the conformance suite in Chromium', () => {
     const result = await resultOf(`${server.url}/page/conformance?backend=wasm-simd`);
     assertAllPassed(result);
     assert.equal(result.backend, 'wasm-simd');
-    assert.ok(result.fingerprint === expected, 'Chromium (wasm-simd) and Node give different frames for the same corpus');
+    assert.ok(
+      result.fingerprint === expected,
+      'Chromium (wasm-simd) and Node give different frames for the same corpus',
+    );
   });
 
-  test("WebAssembly refused by a CSP without 'wasm-unsafe-eval': backend() is 'js', same results", { timeout: 60_000 }, async () => {
+  test("WebAssembly refused by a CSP without 'wasm-unsafe-eval': backend() is 'js', same results", {
+    timeout: 60_000,
+  }, async () => {
     const result = await resultOf(`${server.url}/page/conformance?csp=1&backend=js&wasm=0`);
     assertAllPassed(result);
     assert.equal(result.backend, 'js');
@@ -96,7 +107,9 @@ describe('the conformance suite in Chromium', () => {
     assert.ok(result.fingerprint === expected, 'the js engine under CSP gives different frames');
   });
 
-  test("globalThis.WebAssembly deleted before import: backend() is 'js', same results", { timeout: 60_000 }, async () => {
+  test("globalThis.WebAssembly deleted before import: backend() is 'js', same results", {
+    timeout: 60_000,
+  }, async () => {
     const result = await resultOf(`${server.url}/page/conformance?nowasm=1&backend=js&wasm=0`);
     assertAllPassed(result);
     assert.equal(result.backend, 'js');
@@ -134,8 +147,12 @@ function prng(seed) {
  */
 function script(scheme, seed = 7) {
   const rand = prng(seed);
-  const sizes = Array.from({ length: 160 }, (_, i) => (i % 50 === 25 ? 70_000 + rand(1000) : rand(3) === 0 ? rand(20) : rand(2000)));
-  const payloads = sizes.map((n) => Uint8Array.from({ length: n }, () => (scheme === 'lines' ? 0x20 + rand(95) : rand(256))));
+  const sizes = Array.from({ length: 160 }, (_, i) =>
+    i % 50 === 25 ? 70_000 + rand(1000) : rand(3) === 0 ? rand(20) : rand(2000),
+  );
+  const payloads = sizes.map((n) =>
+    Uint8Array.from({ length: n }, () => (scheme === 'lines' ? 0x20 + rand(95) : rand(256))),
+  );
   const parts = [];
   const ends = []; // where each frame ends on the wire
   let length = 0;
@@ -159,7 +176,7 @@ function script(scheme, seed = 7) {
     at += part.length;
   }
   const messages = [];
-  for (let from = 0; from < wire.length;) {
+  for (let from = 0; from < wire.length; ) {
     const kind = rand(10);
     let to;
     if (kind < 2) {
@@ -219,19 +236,30 @@ describe('WebSocket messages decoded in Chromium', () => {
   });
 
   for (const scheme of ['length', 'lines']) {
-    test(`${scheme === 'length' ? 'length-field' : 'CRLF line'} frames that share and span messages`, { timeout: 60_000 }, async () => {
+    test(`${scheme === 'length' ? 'length-field' : 'CRLF line'} frames that share and span messages`, {
+      timeout: 60_000,
+    }, async () => {
       const s = scripts[scheme];
       const shape = describeScript(scheme, s);
       assert.ok(shape.glued >= 3, `no message holds 3 frames: ${JSON.stringify(shape)}`);
       assert.ok(shape.spanned >= 3, `no frame spans 3 messages: ${JSON.stringify(shape)}`);
-      assert.ok(shape.splitMarkers >= 1, `no ${scheme === 'length' ? 'header' : 'CRLF'} is split: ${JSON.stringify(shape)}`);
+      assert.ok(
+        shape.splitMarkers >= 1,
+        `no ${scheme === 'length' ? 'header' : 'CRLF'} is split: ${JSON.stringify(shape)}`,
+      );
       const { port } = wss.address();
       const result = await resultOf(`${server.url}/page/websocket?port=${port}&scheme=${scheme}`);
       const expected = s.payloads.map((p) => Buffer.from(p).toString('hex'));
       assert.equal(result.direct.length, expected.length, 'frame count (decode per message)');
-      assert.ok(result.direct.every((f, i) => f === expected[i]), 'frames differ (decode per message)');
+      assert.ok(
+        result.direct.every((f, i) => f === expected[i]),
+        'frames differ (decode per message)',
+      );
       assert.equal(result.streamed.length, expected.length, 'frame count (DecoderStream)');
-      assert.ok(result.streamed.every((f, i) => f === expected[i]), 'frames differ (DecoderStream)');
+      assert.ok(
+        result.streamed.every((f, i) => f === expected[i]),
+        'frames differ (DecoderStream)',
+      );
       console.log(`# ${scheme}: ${s.messages.length} messages, ${expected.length} frames, ${JSON.stringify(shape)}`);
     });
   }
@@ -241,13 +269,19 @@ describe('WebSocket messages decoded in Chromium', () => {
 // Bundler.
 
 describe('a Vite application', () => {
-  test("imports 'framecodec' with no plugin or wasm config; the build runs with wasm-simd", { timeout: 90_000 }, async () => {
+  test("imports 'framecodec' with no plugin or wasm config; the build runs with wasm-simd", {
+    timeout: 90_000,
+  }, async () => {
     const dir = consumerProject('vite');
     try {
-      for (const file of ['index.html', 'main.js']) cpSync(join(root, 'test/browser/vite-consumer', file), join(dir, file));
+      for (const file of ['index.html', 'main.js'])
+        cpSync(join(root, 'test/browser/vite-consumer', file), join(dir, file));
       await build({ root: dir, configFile: false, logLevel: 'warn', build: { outDir: join(dir, 'dist') } });
       const assets = readdirSync(join(dir, 'dist/assets'));
-      assert.ok(assets.every((f) => f.endsWith('.js')), `unexpected assets (the wasm should be inlined): ${assets}`);
+      assert.ok(
+        assets.every((f) => f.endsWith('.js')),
+        `unexpected assets (the wasm should be inlined): ${assets}`,
+      );
       const app = await serve(join(dir, 'dist'));
       try {
         const result = await resultOf(`${app.url}/`);

@@ -16,7 +16,11 @@ async function run() {
       await fn();
       results.push({ name, ok: true, ms: performance.now() - started });
     } catch (e) {
-      results.push({ name, ok: false, error: e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e) });
+      results.push({
+        name,
+        ok: false,
+        error: e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e),
+      });
     }
   }
   return {

@@ -44,9 +44,8 @@ function importMap(root) {
 }
 
 function page(root, script, params, nonce) {
-  const noWasm = params.get('nowasm') === '1'
-    ? `<script nonce="${nonce}">delete globalThis.WebAssembly;</script>\n`
-    : '';
+  const noWasm =
+    params.get('nowasm') === '1' ? `<script nonce="${nonce}">delete globalThis.WebAssembly;</script>\n` : '';
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>framecodec: ${script}</title>
 ${noWasm}<script type="importmap" nonce="${nonce}">${JSON.stringify(importMap(root))}</script>
@@ -75,7 +74,8 @@ export function serve(root, { pages = false } = {}) {
         const headers = { 'content-type': TYPES['.html'], 'cache-control': 'no-store' };
         if (url.searchParams.get('csp') === '1') {
           // No 'wasm-unsafe-eval' (nor 'unsafe-eval'): WebAssembly may not be compiled.
-          headers['content-security-policy'] = `default-src 'self'; script-src 'self' 'nonce-${nonce}'; connect-src 'self' ws://127.0.0.1:*`;
+          headers['content-security-policy'] =
+            `default-src 'self'; script-src 'self' 'nonce-${nonce}'; connect-src 'self' ws://127.0.0.1:*`;
         }
         res.writeHead(200, headers).end(page(root, script, url.searchParams, nonce));
         return;
@@ -86,7 +86,12 @@ export function serve(root, { pages = false } = {}) {
       const inside = allowed.some((dir) => file.startsWith(join(root, dir) + (dir ? sep : '')));
       if (!file.startsWith(root) || !inside) throw Object.assign(new Error('not served'), { status: 404 });
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+      res
+        .writeHead(200, {
+          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'cache-control': 'no-store',
+        })
+        .end(body);
     } catch (e) {
       const status = e.status ?? (e.code === 'ENOENT' || e.code === 'EISDIR' ? 404 : 500);
       res.writeHead(status, { 'content-type': 'text/plain' }).end(String(e.message));
@@ -98,10 +103,11 @@ export function serve(root, { pages = false } = {}) {
       const { port } = server.address();
       resolve({
         url: `http://127.0.0.1:${port}`,
-        close: () => new Promise((done) => {
-          server.closeAllConnections();
-          server.close(() => done());
-        }),
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       });
     });
   });

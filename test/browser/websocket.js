@@ -42,7 +42,8 @@ async function streamed() {
   const messages = new ReadableStream({
     start(controller) {
       ws.onmessage = (event) => controller.enqueue(event.data);
-      ws.onclose = (event) => (event.code === 1000 ? controller.close() : controller.error(new Error(`closed with ${event.code}`)));
+      ws.onclose = (event) =>
+        event.code === 1000 ? controller.close() : controller.error(new Error(`closed with ${event.code}`));
       ws.onerror = () => controller.error(new Error('WebSocket error'));
     },
   });

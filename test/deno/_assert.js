@@ -11,7 +11,9 @@ export function show(value) {
   if (value instanceof Uint8Array) return `<${[...value].map((b) => b.toString(16).padStart(2, '0')).join(' ')}>`;
   if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${k}: ${show(v)}`).join(', ')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}: ${show(v)}`)
+      .join(', ')}}`;
   }
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

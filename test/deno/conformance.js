@@ -10,9 +10,24 @@
 //               'framecodec' at /dist/index.js.
 import * as fc from 'fast-check';
 import {
-  backend, init, CorruptLengthError, DecoderStream, DelimiterDecoder, DelimiterEncoder, DelimiterInPayloadError,
-  EncoderStream, FixedLengthDecoder, FixedLengthEncoder, FrameTooLongError, FramingError, InvalidOptionError,
-  LengthFieldDecoder, LengthFieldEncoder, LineDecoder, TruncatedFrameError, frames,
+  backend,
+  init,
+  CorruptLengthError,
+  DecoderStream,
+  DelimiterDecoder,
+  DelimiterEncoder,
+  DelimiterInPayloadError,
+  EncoderStream,
+  FixedLengthDecoder,
+  FixedLengthEncoder,
+  FrameTooLongError,
+  FramingError,
+  InvalidOptionError,
+  LengthFieldDecoder,
+  LengthFieldEncoder,
+  LineDecoder,
+  TruncatedFrameError,
+  frames,
 } from 'framecodec';
 import { assert, assertEquals, assertError, assertRejects, assertThrows } from './_assert.js';
 
@@ -86,7 +101,9 @@ export function fingerprint() {
   const rand = prng();
   /** @type {[string, () => FrameDecoder, Uint8Array][]} */
   const runs = [];
-  const payloads = Array.from({ length: 30 }, (_, i) => Uint8Array.from({ length: rand(i % 10 === 0 ? 700 : 40) }, () => rand(256)));
+  const payloads = Array.from({ length: 30 }, (_, i) =>
+    Uint8Array.from({ length: rand(i % 10 === 0 ? 700 : 40) }, () => rand(256)),
+  );
   const lengthOptions = [
     {},
     { lengthFieldLength: 2, byteOrder: 'little' },
@@ -98,15 +115,31 @@ export function fingerprint() {
   for (const o of lengthOptions) {
     const wire = new LengthFieldEncoder(/** @type {any} */ (o)).encodeAll(payloads);
     runs.push([`length ${JSON.stringify(o)}`, () => new LengthFieldDecoder(/** @type {any} */ (o)), wire]);
-    runs.push([`length ${JSON.stringify(o)} + garbage`, () => new LengthFieldDecoder({ .../** @type {any} */ (o), maxFrameLength: 2000 }), new Uint8Array([...wire, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])]);
+    runs.push([
+      `length ${JSON.stringify(o)} + garbage`,
+      () => new LengthFieldDecoder({ .../** @type {any} */ (o), maxFrameLength: 2000 }),
+      new Uint8Array([...wire, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+    ]);
   }
-  runs.push(['length, header kept, offset 2', () => new LengthFieldDecoder({ lengthFieldOffset: 2, lengthFieldLength: 2, initialBytesToStrip: 0 }), unhex('cafe0002 6869 beef0000 cafe0001')]);
+  runs.push([
+    'length, header kept, offset 2',
+    () => new LengthFieldDecoder({ lengthFieldOffset: 2, lengthFieldLength: 2, initialBytesToStrip: 0 }),
+    unhex('cafe0002 6869 beef0000 cafe0001'),
+  ]);
   const alphabet = bytes('ab\r\n|xy');
   const textual = Uint8Array.from({ length: 2000 }, () => alphabet[rand(alphabet.length)]);
   for (const disposition of /** @type {const} */ (['discard', 'suffix', 'prefix'])) {
-    runs.push([`delimiters ${disposition}`, () => new DelimiterDecoder({ delimiter: ['\r\n', '\n', '|', 'xy'], disposition }), textual]);
+    runs.push([
+      `delimiters ${disposition}`,
+      () => new DelimiterDecoder({ delimiter: ['\r\n', '\n', '|', 'xy'], disposition }),
+      textual,
+    ]);
   }
-  runs.push(['delimiter, skip too long', () => new DelimiterDecoder({ delimiter: '|', maxFrameLength: 6, onTooLong: 'skip' }), textual]);
+  runs.push([
+    'delimiter, skip too long',
+    () => new DelimiterDecoder({ delimiter: '|', maxFrameLength: 6, onTooLong: 'skip' }),
+    textual,
+  ]);
   runs.push(['delimiter, too long', () => new DelimiterDecoder({ delimiter: 'ab', maxFrameLength: 40 }), textual]);
   runs.push(['lines', () => new LineDecoder(), textual]);
   runs.push(['lines allowCR keepLineEnding', () => new LineDecoder({ allowCR: true, keepLineEnding: true }), textual]);
@@ -114,7 +147,11 @@ export function fingerprint() {
   runs.push(['fixed 7, error', () => new FixedLengthDecoder({ frameLength: 7 }), textual]);
   const parts = [];
   for (const [name, make, input] of runs) {
-    const chunkings = [[], Array.from({ length: 40 }, () => rand(input.length)), Array.from({ length: input.length }, (_, i) => i)];
+    const chunkings = [
+      [],
+      Array.from({ length: 40 }, () => rand(input.length)),
+      Array.from({ length: input.length }, (_, i) => i),
+    ];
     for (const cuts of chunkings) {
       const decoder = make();
       const { frames, error } = outcome(decoder, cut(input, cuts));
@@ -151,7 +188,12 @@ export function conformance(expected) {
 
   test("LengthFieldDecoder: Netty's options (offset, adjustment, strip)", () => {
     // 2 magic bytes, a 2-byte length counting the whole frame, header kept.
-    const d = new LengthFieldDecoder({ lengthFieldOffset: 2, lengthFieldLength: 2, lengthAdjustment: -4, initialBytesToStrip: 0 });
+    const d = new LengthFieldDecoder({
+      lengthFieldOffset: 2,
+      lengthFieldLength: 2,
+      lengthAdjustment: -4,
+      initialBytesToStrip: 0,
+    });
     assertEquals(d.decode(unhex('cafe 0006 6869 cafe')).map(hex), ['cafe00066869']);
     const little = new LengthFieldDecoder({ lengthFieldLength: 3, byteOrder: 'little' });
     assertEquals(text(little.decode(unhex('020000 6869'))), ['hi']);
@@ -164,7 +206,10 @@ export function conformance(expected) {
       const wire = new LengthFieldEncoder(options).encodeAll(payloads);
       assertEquals(new LengthFieldDecoder(options).decode(wire), payloads, `field ${lengthFieldLength}`);
     }
-    assertEquals(hex(new LengthFieldEncoder({ lengthFieldLength: 'varint' }).encode(new Uint8Array(300))).slice(0, 4), 'ac02');
+    assertEquals(
+      hex(new LengthFieldEncoder({ lengthFieldLength: 'varint' }).encode(new Uint8Array(300))).slice(0, 4),
+      'ac02',
+    );
   });
 
   test('FrameTooLongError: from the decoder as soon as the length is known, and from the encoder', () => {
@@ -176,13 +221,29 @@ export function conformance(expected) {
     assertThrows(() => d.decode(new Uint8Array(1)), FrameTooLongError, 'ERR_FRAME_TOO_LONG'); // failed until reset
     d.reset();
     assertEquals(text(d.decode(unhex('0001 7a'))), ['z']);
-    assertThrows(() => new LengthFieldEncoder({ lengthFieldLength: 1 }).encode(new Uint8Array(256)), FrameTooLongError, 'ERR_FRAME_TOO_LONG');
+    assertThrows(
+      () => new LengthFieldEncoder({ lengthFieldLength: 1 }).encode(new Uint8Array(256)),
+      FrameTooLongError,
+      'ERR_FRAME_TOO_LONG',
+    );
   });
 
   test('CorruptLengthError: an 11-byte varint, an 8-byte length above 2^53-1, a negative length', () => {
-    assertThrows(() => new LengthFieldDecoder({ lengthFieldLength: 'varint' }).decode(new Uint8Array(11).fill(0x80)), CorruptLengthError, 'ERR_CORRUPT_LENGTH');
-    assertThrows(() => new LengthFieldDecoder({ lengthFieldLength: 8 }).decode(unhex('0020000000000000')), CorruptLengthError, 'ERR_CORRUPT_LENGTH');
-    assertThrows(() => new LengthFieldDecoder({ lengthFieldLength: 1, lengthAdjustment: -5 }).decode(unhex('02')), CorruptLengthError, 'ERR_CORRUPT_LENGTH');
+    assertThrows(
+      () => new LengthFieldDecoder({ lengthFieldLength: 'varint' }).decode(new Uint8Array(11).fill(0x80)),
+      CorruptLengthError,
+      'ERR_CORRUPT_LENGTH',
+    );
+    assertThrows(
+      () => new LengthFieldDecoder({ lengthFieldLength: 8 }).decode(unhex('0020000000000000')),
+      CorruptLengthError,
+      'ERR_CORRUPT_LENGTH',
+    );
+    assertThrows(
+      () => new LengthFieldDecoder({ lengthFieldLength: 1, lengthAdjustment: -5 }).decode(unhex('02')),
+      CorruptLengthError,
+      'ERR_CORRUPT_LENGTH',
+    );
   });
 
   test("TruncatedFrameError: end() inside a frame with trailing 'error'; 'emit' and 'drop'", () => {
@@ -229,7 +290,8 @@ export function conformance(expected) {
 
   test("DelimiterDecoder: the three dispositions ('prefix': a|b| gives a, |b, |)", () => {
     /** @param {'discard' | 'suffix' | 'prefix'} disposition */
-    const run = (disposition) => text(outcome(new DelimiterDecoder({ delimiter: '|', disposition }), [bytes('a|b|')]).frames.map(unhex));
+    const run = (disposition) =>
+      text(outcome(new DelimiterDecoder({ delimiter: '|', disposition }), [bytes('a|b|')]).frames.map(unhex));
     assertEquals(run('discard'), ['a', 'b']);
     assertEquals(run('suffix'), ['a|', 'b|']);
     assertEquals(run('prefix'), ['a', '|b', '|']);
@@ -238,7 +300,12 @@ export function conformance(expected) {
   test("DelimiterDecoder: onTooLong 'skip' calls onDiscard and goes on; 'error' throws", () => {
     /** @type {unknown[]} */
     const dropped = [];
-    const d = new DelimiterDecoder({ delimiter: '\n', maxFrameLength: 3, onTooLong: 'skip', onDiscard: (info) => dropped.push(info) });
+    const d = new DelimiterDecoder({
+      delimiter: '\n',
+      maxFrameLength: 3,
+      onTooLong: 'skip',
+      onDiscard: (info) => dropped.push(info),
+    });
     assertEquals(text(d.decode(bytes('ok\ntoo long\nyes\n'))), ['ok', 'yes']);
     assertEquals(dropped, [{ reason: 'too-long', bytes: 9, offset: 3 }]);
     assertEquals(d.stats.discardedFrames, 1);
@@ -258,7 +325,11 @@ export function conformance(expected) {
     assertEquals(text([enc.encode(bytes('hi')), enc.encodeAll([bytes('a'), bytes('')])]), ['hi\r\n', 'a\r\n\r\n']);
     const e = assertThrows(() => enc.encode(bytes('a\nb')), DelimiterInPayloadError, 'ERR_DELIMITER_IN_PAYLOAD');
     assertEquals(e.position, 1);
-    assertThrows(() => new DelimiterEncoder({ delimiter: 'aa' }).encode(bytes('xa')), DelimiterInPayloadError, 'ERR_DELIMITER_IN_PAYLOAD');
+    assertThrows(
+      () => new DelimiterEncoder({ delimiter: 'aa' }).encode(bytes('xa')),
+      DelimiterInPayloadError,
+      'ERR_DELIMITER_IN_PAYLOAD',
+    );
   });
 
   // ---- the decoder interface -------------------------------------------------
@@ -281,11 +352,19 @@ export function conformance(expected) {
   });
 
   test("InvalidOptionError names the option; it is a FramingError with code 'ERR_INVALID_OPTION'", () => {
-    const e = assertThrows(() => new LengthFieldDecoder({ lengthFieldLength: /** @type {any} */ (5) }), InvalidOptionError, 'ERR_INVALID_OPTION');
+    const e = assertThrows(
+      () => new LengthFieldDecoder({ lengthFieldLength: /** @type {any} */ (5) }),
+      InvalidOptionError,
+      'ERR_INVALID_OPTION',
+    );
     assertEquals(e.option, 'lengthFieldLength');
     assert(e instanceof FramingError && e instanceof Error, 'InvalidOptionError extends FramingError and Error');
     assertThrows(() => new FixedLengthDecoder(/** @type {any} */ ({})), InvalidOptionError, 'ERR_INVALID_OPTION');
-    assertThrows(() => new DelimiterDecoder(/** @type {any} */ ({ delimiter: '' })), InvalidOptionError, 'ERR_INVALID_OPTION');
+    assertThrows(
+      () => new DelimiterDecoder(/** @type {any} */ ({ delimiter: '' })),
+      InvalidOptionError,
+      'ERR_INVALID_OPTION',
+    );
   });
 
   test("free() and Symbol.dispose: any later call throws FramingError 'ERR_DECODER_FREED'", () => {
@@ -326,7 +405,9 @@ export function conformance(expected) {
   test('DecoderStream: a FramingError errors the stream after the frames before it are read', async () => {
     const input = new Response(unhex('0001 61 0001 62 ffff')).body;
     assert(input, 'Response has a body');
-    const reader = input.pipeThrough(new DecoderStream(new LengthFieldDecoder({ lengthFieldLength: 2, maxFrameLength: 100 }))).getReader();
+    const reader = input
+      .pipeThrough(new DecoderStream(new LengthFieldDecoder({ lengthFieldLength: 2, maxFrameLength: 100 })))
+      .getReader();
     /** @type {string[]} */
     const got = [];
     const error = await (async () => {
@@ -349,14 +430,16 @@ export function conformance(expected) {
     assertEquals(await readAll(out), payloads);
     await assertRejects(
       readAll(streamOf([bytes('a\nb')]).pipeThrough(new EncoderStream(new DelimiterEncoder({ delimiter: '\n' })))),
-      DelimiterInPayloadError, 'ERR_DELIMITER_IN_PAYLOAD',
+      DelimiterInPayloadError,
+      'ERR_DELIMITER_IN_PAYLOAD',
     );
   });
 
   test('frames(): from a ReadableStream and from an async iterable', async () => {
     /** @type {string[]} */
     const got = [];
-    for await (const f of frames(streamOf([bytes('a|b'), bytes('c|')]), new DelimiterDecoder({ delimiter: '|' }))) got.push(...text([f]));
+    for await (const f of frames(streamOf([bytes('a|b'), bytes('c|')]), new DelimiterDecoder({ delimiter: '|' })))
+      got.push(...text([f]));
     async function* messages() {
       yield bytes('x|').buffer;
       yield bytes('y');
@@ -406,7 +489,10 @@ export function conformance(expected) {
         fc.constantFrom(2, 3, 'varint'),
         fc.boolean(),
         (payloads, cuts, lengthFieldLength, corrupt) => {
-          const options = { lengthFieldLength: /** @type {2 | 3 | 'varint'} */ (lengthFieldLength), maxFrameLength: 256 };
+          const options = {
+            lengthFieldLength: /** @type {2 | 3 | 'varint'} */ (lengthFieldLength),
+            maxFrameLength: 256,
+          };
           const wire = new LengthFieldEncoder({ lengthFieldLength: options.lengthFieldLength }).encodeAll(payloads);
           const input = corrupt ? new Uint8Array([...wire, 0xff, 0xff, 0xff]) : wire;
           const whole = outcome(new LengthFieldDecoder(options), [input]);
@@ -447,12 +533,15 @@ export function conformance(expected) {
  */
 function streamOf(chunks) {
   let i = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (i === chunks.length) controller.close();
-      else controller.enqueue(/** @type {Uint8Array} */ (chunks[i++]));
+  return new ReadableStream(
+    {
+      pull(controller) {
+        if (i === chunks.length) controller.close();
+        else controller.enqueue(/** @type {Uint8Array} */ (chunks[i++]));
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }
 
 /**

@@ -21,7 +21,10 @@ export function consumerProject(name, links = []) {
   const dir = mkdtempSync(join(tmpdir(), `framecodec-${name}-`));
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const [{ filename }] = JSON.parse(
-    execFileSync(npm, ['pack', '--json', '--pack-destination', dir], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString(),
+    execFileSync(npm, ['pack', '--json', '--pack-destination', dir], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).toString(),
   );
   const target = join(dir, 'node_modules/framecodec');
   mkdirSync(target, { recursive: true });
@@ -29,6 +32,9 @@ export function consumerProject(name, links = []) {
   rmSync(join(dir, filename));
   for (const link of links) symlinkSync(join(root, 'node_modules', link), join(dir, 'node_modules', link), 'dir');
   const dependencies = Object.fromEntries(['framecodec', ...links].map((p) => [p, '*']));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `framecodec-${name}`, private: true, type: 'module', dependencies }, null, 2));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: `framecodec-${name}`, private: true, type: 'module', dependencies }, null, 2),
+  );
   return dir;
 }

@@ -20,7 +20,11 @@ for (const engine of [undefined, 'wasm', 'js']) {
   const env = { ...process.env, NO_COLOR: '1' };
   if (engine) env.FRAMECODEC_BACKEND = engine;
   else delete env.FRAMECODEC_BACKEND;
-  const { status } = spawnSync(deno, ['test', '--allow-env=FRAMECODEC_BACKEND', '.'], { cwd: dir, env, stdio: 'inherit' });
+  const { status } = spawnSync(deno, ['test', '--allow-env=FRAMECODEC_BACKEND', '.'], {
+    cwd: dir,
+    env,
+    stdio: 'inherit',
+  });
   console.log(`# ${status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   failed ||= status !== 0;
 }

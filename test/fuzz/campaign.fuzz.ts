@@ -46,25 +46,32 @@ test(`fuzz campaign: ${seconds} s from seed ${firstSeed}`, async () => {
         markInterruptAsFailure: false,
       },
     );
-    const s = (perScheme[scheme] ??= { cases: 0, huge: 0 });
+    perScheme[scheme] ??= { cases: 0, huge: 0 };
+    const s = perScheme[scheme];
     if (huge) s.huge += totals.cases - before;
     else s.cases += totals.cases - before;
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     if (result.failed) {
       const error = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
-      failures.push(`${scheme}${huge ? ' (huge)' : ''}: seed ${result.seed}, path "${result.counterexamplePath}"\n  ${error}`);
+      failures.push(
+        `${scheme}${huge ? ' (huge)' : ''}: seed ${result.seed}, path "${result.counterexamplePath}"\n  ${error}`,
+      );
       line(`FAILURE ${failures.length}: ${failures[failures.length - 1]}`);
     }
     if (batch % 20 === 0) {
       const elapsed = (Date.now() - started) / 1000;
-      line(`  ${elapsed.toFixed(0)} s: ${totals.cases} cases, ${(totals.bytes / 2 ** 30).toFixed(2)} GiB fed, ${totals.frames} frames, ${failures.length} failures`);
+      line(
+        `  ${elapsed.toFixed(0)} s: ${totals.cases} cases, ${(totals.bytes / 2 ** 30).toFixed(2)} GiB fed, ${totals.frames} frames, ${failures.length} failures`,
+      );
     }
   }
   await init();
   const elapsed = (Date.now() - started) / 1000;
   line('');
   line(`fuzz campaign: ${elapsed.toFixed(0)} s, seeds ${firstSeed}..${firstSeed + batch - 1}, node ${process.version}`);
-  line(`  inputs tried      ${totals.cases} (each through 3 engines + a reset re-run; a share also with engines swapped mid-stream)`);
+  line(
+    `  inputs tried      ${totals.cases} (each through 3 engines + a reset re-run; a share also with engines swapped mid-stream)`,
+  );
   for (const [name, s] of Object.entries(perScheme)) line(`    ${name.padEnd(10)} ${s.cases} ordinary, ${s.huge} huge`);
   line(`  decoder runs      ${totals.runs}`);
   line(`  bytes fed         ${totals.bytes} (${(totals.bytes / 2 ** 30).toFixed(2)} GiB)`);

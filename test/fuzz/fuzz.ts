@@ -31,7 +31,13 @@ import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
-  backend, DelimiterDecoder, FixedLengthDecoder, FramingError, init, LengthFieldDecoder, LineDecoder,
+  backend,
+  DelimiterDecoder,
+  FixedLengthDecoder,
+  FramingError,
+  init,
+  LengthFieldDecoder,
+  LineDecoder,
   type FrameDecoder,
 } from '../../src/index.js';
 import { engine, OUT_CAP, WINDOW, type Engine } from '../../src/_engine.js';
@@ -78,7 +84,8 @@ function instrument(e: Engine): void {
   const x = e.x;
   const charge = (n: number) => {
     work.scanned += n;
-    if (work.scanned > work.budget) throw new WorkBudgetExceeded(`scanned ${work.scanned} bytes, over the hard budget ${work.budget}`);
+    if (work.scanned > work.budget)
+      throw new WorkBudgetExceeded(`scanned ${work.scanned} bytes, over the hard budget ${work.budget}`);
   };
   (e as { x: typeof x }).x = {
     ...x,
@@ -92,7 +99,9 @@ function instrument(e: Engine): void {
       // NEED_HEADER (0): the whole window; OUT_FULL (4): up to the next frame;
       // NEED_BODY, CORRUPT, TOO_LONG: up to the end of the header it stopped at.
       const status = x.lengthStatus();
-      charge(status === 0 ? a[1] : status === 4 ? x.lengthResumeAt() : Math.min(a[1], x.lengthResumeAt() + x.headerLength()));
+      charge(
+        status === 0 ? a[1] : status === 4 ? x.lengthResumeAt() : Math.min(a[1], x.lengthResumeAt() + x.headerLength()),
+      );
       return count;
     },
   };
@@ -101,7 +110,8 @@ function instrument(e: Engine): void {
     const at = place(tail, tailFrom, tailLen, chunk, c, take);
     const inPlace = chunk.buffer === e.u8.buffer && at + tailLen === chunk.byteOffset + c;
     work.staged += inPlace ? tailLen : tailLen + take;
-    if (work.staged > work.stageBudget) throw new WorkBudgetExceeded(`staged ${work.staged} bytes, over the hard budget ${work.stageBudget}`);
+    if (work.staged > work.stageBudget)
+      throw new WorkBudgetExceeded(`staged ${work.staged} bytes, over the hard budget ${work.stageBudget}`);
     return at;
   };
 }
@@ -195,13 +205,23 @@ export interface Profile {
 }
 
 export const CI_PROFILE: Profile = { maxInput: 24 * 1024, hugeInput: 1024 * 1024, maxChunks: 3000, swapShare: 0.25 };
-export const FULL_PROFILE: Profile = { maxInput: 512 * 1024, hugeInput: 8 * 1024 * 1024, maxChunks: 100_000, swapShare: 0.5 };
+export const FULL_PROFILE: Profile = {
+  maxInput: 512 * 1024,
+  hugeInput: 8 * 1024 * 1024,
+  maxChunks: 100_000,
+  swapShare: 0.5,
+};
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const bool = fc.boolean();
 const trailingArb = fc.constantFrom<Trailing>('error', 'emit', 'drop');
 const limitsArb = (max: fc.Arbitrary<number>) =>
-  fc.record({ maxFrameLength: max, onTooLong: fc.constantFrom<'error' | 'skip'>('error', 'skip'), failFast: bool, trailing: trailingArb });
+  fc.record({
+    maxFrameLength: max,
+    onTooLong: fc.constantFrom<'error' | 'skip'>('error', 'skip'),
+    failFast: bool,
+    trailing: trailingArb,
+  });
 
 const maxFrameArb = fc.oneof(
   { weight: 2, arbitrary: fc.integer({ min: 0, max: 16 }) },
@@ -212,25 +232,27 @@ const maxFrameArb = fc.oneof(
 
 const EXTREME_ADJUSTMENTS = [-MAX_SAFE, -(2 ** 32), -(2 ** 31), 2 ** 31, MAX_SAFE];
 
-const lengthConfigArb: fc.Arbitrary<LengthConfig> = fc.record({
-  scheme: fc.constant<'length'>('length'),
-  lengthFieldOffset: fc.oneof(
-    { weight: 8, arbitrary: fc.constant(0) },
-    { weight: 4, arbitrary: fc.integer({ min: 1, max: 9 }) },
-    // Around RESERVE (4096): the carried header no longer fits before the receive area.
-    { weight: 1, arbitrary: fc.integer({ min: 4080, max: 4110 }) },
-    // Past a window (64 KiB): headers that span windows and chunks.
-    { weight: 1, arbitrary: fc.integer({ min: 16_000, max: 70_000 }) },
-  ),
-  lengthFieldLength: fc.constantFrom<Width>(1, 2, 3, 4, 8, 'varint'),
-  byteOrder: fc.constantFrom<'big' | 'little'>('big', 'little'),
-  lengthAdjustment: fc.oneof(
-    { weight: 8, arbitrary: fc.constant(0) },
-    { weight: 6, arbitrary: fc.integer({ min: -12, max: 12 }) },
-    { weight: 1, arbitrary: fc.constantFrom(...EXTREME_ADJUSTMENTS) },
-  ),
-  initialBytesToStrip: fc.option(fc.integer({ min: 0, max: 14 }), { nil: undefined, freq: 2 }),
-}).chain((o) => limitsArb(maxFrameArb).map((l) => ({ ...o, ...l })));
+const lengthConfigArb: fc.Arbitrary<LengthConfig> = fc
+  .record({
+    scheme: fc.constant<'length'>('length'),
+    lengthFieldOffset: fc.oneof(
+      { weight: 8, arbitrary: fc.constant(0) },
+      { weight: 4, arbitrary: fc.integer({ min: 1, max: 9 }) },
+      // Around RESERVE (4096): the carried header no longer fits before the receive area.
+      { weight: 1, arbitrary: fc.integer({ min: 4080, max: 4110 }) },
+      // Past a window (64 KiB): headers that span windows and chunks.
+      { weight: 1, arbitrary: fc.integer({ min: 16_000, max: 70_000 }) },
+    ),
+    lengthFieldLength: fc.constantFrom<Width>(1, 2, 3, 4, 8, 'varint'),
+    byteOrder: fc.constantFrom<'big' | 'little'>('big', 'little'),
+    lengthAdjustment: fc.oneof(
+      { weight: 8, arbitrary: fc.constant(0) },
+      { weight: 6, arbitrary: fc.integer({ min: -12, max: 12 }) },
+      { weight: 1, arbitrary: fc.constantFrom(...EXTREME_ADJUSTMENTS) },
+    ),
+    initialBytesToStrip: fc.option(fc.integer({ min: 0, max: 14 }), { nil: undefined, freq: 2 }),
+  })
+  .chain((o) => limitsArb(maxFrameArb).map((l) => ({ ...o, ...l })));
 
 const fixedConfigArb: fc.Arbitrary<FixedConfig> = fc.record({
   scheme: fc.constant<'fixed'>('fixed'),
@@ -245,12 +267,31 @@ const fixedConfigArb: fc.Arbitrary<FixedConfig> = fc.record({
 /** Delimiter bytes: a small alphabet, so that matches overlap and collide often. */
 const delimiterByte = fc.constantFrom<number>(0x61, 0x61, 0x61, 0x62, 0x00, 0x0a, 0x0d, 0xff);
 const delimiterSetArb: fc.Arbitrary<number[][]> = fc.oneof(
-  { weight: 10, arbitrary: fc.array(fc.array(delimiterByte, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }) },
-  { weight: 2, arbitrary: fc.constantFrom<number[][]>([[0x61, 0x61, 0x62]], [[0x61], [0x61, 0x61], [0x61, 0x61, 0x61]], [[0x0a], [0x0d, 0x0a]], [[0]], [[0, 0]]) },
+  {
+    weight: 10,
+    arbitrary: fc.array(fc.array(delimiterByte, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom<number[][]>(
+      [[0x61, 0x61, 0x62]],
+      [[0x61], [0x61, 0x61], [0x61, 0x61, 0x61]],
+      [[0x0a], [0x0d, 0x0a]],
+      [[0]],
+      [[0, 0]],
+    ),
+  },
   // Long delimiters (patterns of a and b); rarely beyond RESERVE (4096 bytes).
   {
     weight: 1,
-    arbitrary: fc.tuple(fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 7, max: 300 }) }, { weight: 1, arbitrary: fc.integer({ min: 4090, max: 4200 }) }), fc.nat())
+    arbitrary: fc
+      .tuple(
+        fc.oneof(
+          { weight: 5, arbitrary: fc.integer({ min: 7, max: 300 }) },
+          { weight: 1, arbitrary: fc.integer({ min: 4090, max: 4200 }) },
+        ),
+        fc.nat(),
+      )
       .map(([len, seed]) => {
         const r = rng(seed);
         return [Array.from({ length: len }, (_, k) => (k === len - 1 || r(8) === 0 ? 0x62 : 0x61))];
@@ -258,18 +299,22 @@ const delimiterSetArb: fc.Arbitrary<number[][]> = fc.oneof(
   },
 );
 
-const delimiterConfigArb: fc.Arbitrary<DelimiterConfig> = fc.record({
-  scheme: fc.constant<'delimiter'>('delimiter'),
-  delimiters: delimiterSetArb,
-  strings: bool,
-  disposition: fc.constantFrom<'discard' | 'suffix' | 'prefix'>('discard', 'suffix', 'prefix'),
-}).chain((o) => limitsArb(maxFrameArb).map((l) => ({ ...o, ...l })));
+const delimiterConfigArb: fc.Arbitrary<DelimiterConfig> = fc
+  .record({
+    scheme: fc.constant<'delimiter'>('delimiter'),
+    delimiters: delimiterSetArb,
+    strings: bool,
+    disposition: fc.constantFrom<'discard' | 'suffix' | 'prefix'>('discard', 'suffix', 'prefix'),
+  })
+  .chain((o) => limitsArb(maxFrameArb).map((l) => ({ ...o, ...l })));
 
-const lineConfigArb: fc.Arbitrary<LineConfig> = fc.record({
-  scheme: fc.constant<'line'>('line'),
-  allowCR: bool,
-  keepLineEnding: bool,
-}).chain((o) => limitsArb(maxFrameArb).map((l) => ({ ...o, ...l })));
+const lineConfigArb: fc.Arbitrary<LineConfig> = fc
+  .record({
+    scheme: fc.constant<'line'>('line'),
+    allowCR: bool,
+    keepLineEnding: bool,
+  })
+  .chain((o) => limitsArb(maxFrameArb).map((l) => ({ ...o, ...l })));
 
 // ---------------------------------------------------------------------------
 // Inputs.
@@ -296,10 +341,19 @@ const chunkingArb = (profile: Profile): fc.Arbitrary<Chunking> =>
   fc.record({
     kind: fc.constantFrom<Chunking['kind']>('whole', 'bytes', 'cuts', 'cuts', 'sizes', 'tail'),
     cuts: fc.array(fc.integer({ min: 0, max: 1_000_000 }), { maxLength: 16 }),
-    sizes: fc.array(fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 70_000 })), { minLength: 1, maxLength: 5 }),
+    sizes: fc.array(fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 70_000 })), {
+      minLength: 1,
+      maxLength: 5,
+    }),
     tail: fc.integer({ min: 1, max: profile.maxChunks }),
-    empties: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 5 }) }),
-    pad: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 4103 }) }),
+    empties: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(0) },
+      { weight: 1, arbitrary: fc.integer({ min: 1, max: 5 }) },
+    ),
+    pad: fc.oneof(
+      { weight: 2, arbitrary: fc.constant(0) },
+      { weight: 1, arbitrary: fc.integer({ min: 1, max: 4103 }) },
+    ),
     feed: fc.constantFrom<Feed>('decode', 'decode', 'each', 'ranges', 'arraybuffer', 'receive', 'receive'),
   });
 
@@ -328,9 +382,18 @@ export function hugeCaseArb(scheme: Scheme, profile: Profile): fc.Arbitrary<Case
   const big = fc.integer({ min: profile.hugeInput >> 2, max: profile.hugeInput });
   const kinds = SEGMENTS[scheme];
   return fc.record({
-    config: CONFIGS[scheme].map((c) => ('maxFrameLength' in c && c.maxFrameLength < 4096 ? { ...c, maxFrameLength: profile.hugeInput } : c)),
-    segments: fc.array(fc.record({ t: fc.constantFrom(...kinds), n: big, v: fc.nat(1000), seed: fc.nat() }), { minLength: 1, maxLength: 3 }),
-    chunking: chunkingArb(profile).map((c) => ({ ...c, kind: c.kind === 'bytes' ? 'tail' : c.kind, tail: Math.min(c.tail, 2000) })),
+    config: CONFIGS[scheme].map((c) =>
+      'maxFrameLength' in c && c.maxFrameLength < 4096 ? { ...c, maxFrameLength: profile.hugeInput } : c,
+    ),
+    segments: fc.array(fc.record({ t: fc.constantFrom(...kinds), n: big, v: fc.nat(1000), seed: fc.nat() }), {
+      minLength: 1,
+      maxLength: 3,
+    }),
+    chunking: chunkingArb(profile).map((c) => ({
+      ...c,
+      kind: c.kind === 'bytes' ? 'tail' : c.kind,
+      tail: Math.min(c.tail, 2000),
+    })),
   });
 }
 
@@ -388,11 +451,29 @@ function specials(c: LengthConfig): bigint[] {
   const strip = BigInt(c.initialBytesToStrip ?? 0);
   const p = (k: number) => 2n ** BigInt(k);
   return [
-    0n, 1n, 127n, 128n, 255n, 256n, p(16) - 1n, p(24) - 1n, p(31) - 1n, p(31), p(32) - 1n, p(32),
-    p(53) - 1n, p(53), p(53) + 1n, p(63), p(64) - 1n,
-    max - header - adj, max - header - adj + 1n, // exactly maxFrameLength, one more
-    -adj, -adj - 1n, // a frame of just its header, one less
-    strip - header - adj, strip - header - adj - 1n, // exactly initialBytesToStrip, one less
+    0n,
+    1n,
+    127n,
+    128n,
+    255n,
+    256n,
+    p(16) - 1n,
+    p(24) - 1n,
+    p(31) - 1n,
+    p(31),
+    p(32) - 1n,
+    p(32),
+    p(53) - 1n,
+    p(53),
+    p(53) + 1n,
+    p(63),
+    p(64) - 1n,
+    max - header - adj,
+    max - header - adj + 1n, // exactly maxFrameLength, one more
+    -adj,
+    -adj - 1n, // a frame of just its header, one less
+    strip - header - adj,
+    strip - header - adj - 1n, // exactly initialBytesToStrip, one less
   ];
 }
 
@@ -456,7 +537,9 @@ function lengthSegment(c: LengthConfig, s: Segment, n: number, push: (b: Uint8Ar
     }
     case 'claim': {
       // A header claiming maxFrameLength (or one more), then part of the body.
-      const header = c.lengthFieldOffset + (c.lengthFieldLength === 'varint' ? leb128(BigInt(c.maxFrameLength), 0).length : c.lengthFieldLength);
+      const header =
+        c.lengthFieldOffset +
+        (c.lengthFieldLength === 'varint' ? leb128(BigInt(c.maxFrameLength), 0).length : c.lengthFieldLength);
       const value = BigInt(c.maxFrameLength - header - c.lengthAdjustment + (s.v & 1));
       push(offsetBytes());
       push(field(c, value < 0n ? 0n : value));
@@ -525,12 +608,12 @@ export function buildChunks(k: Case, input: Uint8Array, profile: Profile): Uint8
     case 'whole':
       chunks = [view(0, n)];
       break;
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: an input too long to feed one byte at a time gets only its tail so
     case 'bytes':
       if (n <= profile.maxChunks) {
         chunks = ch.pad > 0 ? Array.from({ length: n }, (_, i) => view(i, i + 1)) : bytewise(input);
         break;
       }
-    // falls through: too long to feed one byte at a time, so only its tail is
     case 'tail': {
       const from = Math.max(0, n - Math.min(ch.tail, profile.maxChunks));
       chunks = from > 0 ? [view(0, from)] : [];
@@ -549,9 +632,16 @@ export function buildChunks(k: Case, input: Uint8Array, profile: Profile): Uint8
       break;
     }
     default:
-      chunks = ch.pad > 0
-        ? cutViews(source, ch.cuts.map((m) => Math.floor((m / 1e6) * n)))
-        : cut(input, ch.cuts.map((m) => Math.floor((m / 1e6) * n)));
+      chunks =
+        ch.pad > 0
+          ? cutViews(
+              source,
+              ch.cuts.map((m) => Math.floor((m / 1e6) * n)),
+            )
+          : cut(
+              input,
+              ch.cuts.map((m) => Math.floor((m / 1e6) * n)),
+            );
   }
   if (chunks.length === 0) chunks = [view(0, n)];
   const r = rng(ch.empties * 7919 + n);
@@ -578,9 +668,16 @@ const ascii = (d: number[]) => d.every((b) => b < 0x80);
 const dedupe = (list: number[][]) => [...new Map(list.map((d) => [d.join(','), d])).values()];
 
 export function makeDecoder(c: Config, onDiscard: (bytes: number, offset: number) => void): FrameDecoder {
-  const limits = 'maxFrameLength' in c
-    ? { maxFrameLength: c.maxFrameLength, onTooLong: c.onTooLong, failFast: c.failFast, trailing: c.trailing, onDiscard: (i: { bytes: number; offset: number }) => onDiscard(i.bytes, i.offset) }
-    : undefined;
+  const limits =
+    'maxFrameLength' in c
+      ? {
+          maxFrameLength: c.maxFrameLength,
+          onTooLong: c.onTooLong,
+          failFast: c.failFast,
+          trailing: c.trailing,
+          onDiscard: (i: { bytes: number; offset: number }) => onDiscard(i.bytes, i.offset),
+        }
+      : undefined;
   switch (c.scheme) {
     case 'length':
       return new LengthFieldDecoder({
@@ -595,7 +692,11 @@ export function makeDecoder(c: Config, onDiscard: (bytes: number, offset: number
       return new FixedLengthDecoder({ frameLength: c.frameLength, trailing: c.trailing });
     case 'delimiter': {
       const list = c.delimiters.map((d) => (c.strings && ascii(d) ? String.fromCharCode(...d) : Uint8Array.from(d)));
-      return new DelimiterDecoder({ ...limits!, delimiter: list.length === 1 ? list[0] : list, disposition: c.disposition });
+      return new DelimiterDecoder({
+        ...limits!,
+        delimiter: list.length === 1 ? list[0] : list,
+        disposition: c.disposition,
+      });
     }
     case 'line':
       return new LineDecoder({ ...limits!, allowCR: c.allowCR, keepLineEnding: c.keepLineEnding });
@@ -642,14 +743,22 @@ export function bounds(c: Config): { buffered: number; capacity: number; header:
   switch (c.scheme) {
     case 'length': {
       const header = c.lengthFieldOffset + fieldWidth(c);
-      return { buffered: Math.max(c.maxFrameLength, header) - 1, capacity: Math.max(c.maxFrameLength, 2 * header, 64), header };
+      return {
+        buffered: Math.max(c.maxFrameLength, header) - 1,
+        capacity: Math.max(c.maxFrameLength, 2 * header, 64),
+        header,
+      };
     }
     case 'fixed':
       return { buffered: c.frameLength - 1, capacity: Math.max(c.frameLength, 64), header: 1 };
     default: {
       const L = c.scheme === 'line' ? 2 : Math.max(...c.delimiters.map((d) => d.length));
       const prefix = c.scheme === 'delimiter' && c.disposition === 'prefix';
-      return { buffered: c.maxFrameLength + L - 1 + (prefix ? L : 0), capacity: Math.max(c.maxFrameLength + 2 * L, 64), header: L };
+      return {
+        buffered: c.maxFrameLength + L - 1 + (prefix ? L : 0),
+        capacity: Math.max(c.maxFrameLength + 2 * L, 64),
+        header: L,
+      };
     }
   }
 }
@@ -667,7 +776,19 @@ function memoryBound(c: Config): number {
 export class Violation extends Error {}
 
 /** Totals over a campaign. */
-export const totals = { cases: 0, runs: 0, bytes: 0, frames: 0, errors: 0, chunks: 0, maxBuffered: 0, maxScanRatio: 0, maxStageRatio: 0, maxScanCase: '', maxStageCase: '' };
+export const totals = {
+  cases: 0,
+  runs: 0,
+  bytes: 0,
+  frames: 0,
+  errors: 0,
+  chunks: 0,
+  maxBuffered: 0,
+  maxScanRatio: 0,
+  maxStageRatio: 0,
+  maxScanCase: '',
+  maxStageCase: '',
+};
 
 /** A decoder wrapper that checks the bounds after every call and feeds chunks the case's way. */
 class Guard implements FrameDecoder {
@@ -708,9 +829,11 @@ class Guard implements FrameDecoder {
     const carry = (this.d as unknown as { carry?: { buf: Uint8Array | null } }).carry;
     if (!carry) throw new Violation('the decoder has no carry buffer any more: update bounds() in test/fuzz/fuzz.ts');
     const capacity = carry.buf?.length ?? 0;
-    if (capacity > this.limit.capacity) throw new Violation(`the carry buffer holds ${capacity} bytes, over the bound ${this.limit.capacity}`);
+    if (capacity > this.limit.capacity)
+      throw new Violation(`the carry buffer holds ${capacity} bytes, over the bound ${this.limit.capacity}`);
     const e = engine;
-    if (e.memoryBytes > this.memLimit) throw new Violation(`linear memory is ${e.memoryBytes} bytes, over the bound ${this.memLimit}`);
+    if (e.memoryBytes > this.memLimit)
+      throw new Violation(`linear memory is ${e.memoryBytes} bytes, over the bound ${this.memLimit}`);
     // Scribble over the scratch areas: results, staging and receive area (not the
     // cached delimiter table). A returned frame that aliased them would change.
     e.views();
@@ -744,12 +867,17 @@ class Guard implements FrameDecoder {
   }
 
   end(): Uint8Array[] {
+    let outcome: { frames: Uint8Array[] } | { error: unknown };
     try {
-      return this.d.end();
-    } finally {
-      this.calls++;
-      if (this.d.buffered !== 0) throw new Violation(`buffered is ${this.d.buffered} after end(), not 0`);
+      outcome = { frames: this.d.end() };
+    } catch (error) {
+      outcome = { error };
     }
+    this.calls++;
+    // A held byte after end() outranks whatever end() threw.
+    if (this.d.buffered !== 0) throw new Violation(`buffered is ${this.d.buffered} after end(), not 0`);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.frames;
   }
 
   reset(): void {
@@ -766,13 +894,15 @@ class Guard implements FrameDecoder {
 }
 
 const digest = (o: Outcome) => createHash('sha1').update(JSON.stringify(o)).digest('hex');
-const short = (s: string | undefined, n = 64) => (s === undefined ? 'none' : s.length > n ? `${s.slice(0, n)}… (${s.length / 2} bytes)` : s);
+const short = (s: string | undefined, n = 64) =>
+  s === undefined ? 'none' : s.length > n ? `${s.slice(0, n)}… (${s.length / 2} bytes)` : s;
 
 /** The first difference between two outcomes, readably. */
 export function difference(got: Outcome, want: Outcome): string | null {
   const n = Math.min(got.frames.length, want.frames.length);
   for (let k = 0; k < n; k++) {
-    if (got.frames[k] !== want.frames[k]) return `frame ${k}: got ${short(got.frames[k])}, expected ${short(want.frames[k])}`;
+    if (got.frames[k] !== want.frames[k])
+      return `frame ${k}: got ${short(got.frames[k])}, expected ${short(want.frames[k])}`;
   }
   if (got.frames.length !== want.frames.length) {
     return `got ${got.frames.length} frames, expected ${want.frames.length} (next: got ${short(got.frames[n])}, expected ${short(want.frames[n])})`;
@@ -780,7 +910,8 @@ export function difference(got: Outcome, want: Outcome): string | null {
   const e1 = JSON.stringify(got.error && { ...got.error, partial: short(got.error.partial) });
   const e2 = JSON.stringify(want.error && { ...want.error, partial: short(want.error.partial) });
   if (JSON.stringify(got.error) !== JSON.stringify(want.error)) return `error: got ${e1}, expected ${e2}`;
-  if (JSON.stringify(got.stats) !== JSON.stringify(want.stats)) return `stats: got ${JSON.stringify(got.stats)}, expected ${JSON.stringify(want.stats)}`;
+  if (JSON.stringify(got.stats) !== JSON.stringify(want.stats))
+    return `stats: got ${JSON.stringify(got.stats)}, expected ${JSON.stringify(want.stats)}`;
   if (JSON.stringify(got.discards) !== JSON.stringify(want.discards)) {
     return `onDiscard calls: got ${JSON.stringify(got.discards).slice(0, 200)}, expected ${JSON.stringify(want.discards).slice(0, 200)}`;
   }
@@ -791,7 +922,7 @@ export function difference(got: Outcome, want: Outcome): string | null {
 export function describeCase(k: Case, input: Uint8Array, chunks: Uint8Array[]): string {
   const sizes = chunks.map((c) => c.length);
   const runs: string[] = [];
-  for (let i = 0; i < sizes.length;) {
+  for (let i = 0; i < sizes.length; ) {
     let j = i;
     while (j < sizes.length && sizes[j] === sizes[i]) j++;
     runs.push(j - i > 1 ? `${sizes[i]}x${j - i}` : `${sizes[i]}`);
@@ -866,7 +997,12 @@ export async function checkCase(k: Case, profile: Profile, cap = profile.maxInpu
     try {
       got = run(g, chunks, sink.list, mode);
     } catch (e) {
-      fail(name, e instanceof Violation ? e.message : `threw something other than a FramingError: ${e instanceof Error ? e.stack : String(e)}`);
+      fail(
+        name,
+        e instanceof Violation
+          ? e.message
+          : `threw something other than a FramingError: ${e instanceof Error ? e.stack : String(e)}`,
+      );
     }
     totals.runs++;
     totals.bytes += n;
@@ -878,13 +1014,22 @@ export async function checkCase(k: Case, profile: Profile, cap = profile.maxInpu
     if (diff) fail(name, `outcome differs from the reference model: ${diff}`);
     const sum = digest(got!);
     if (first === null) first = sum;
-    else if (sum !== first) fail(name, 'outcome differs from the js engine\'s');
+    else if (sum !== first) fail(name, "outcome differs from the js engine's");
     const scanned = scanBound(k.config, n, g.calls, frames);
-    if (work.scanned > scanned) fail(name, `scanned ${work.scanned} bytes for a ${n}-byte input in ${g.calls} calls: over the linear bound ${scanned}`);
+    if (work.scanned > scanned)
+      fail(
+        name,
+        `scanned ${work.scanned} bytes for a ${n}-byte input in ${g.calls} calls: over the linear bound ${scanned}`,
+      );
     const staged = stageBound(k.config, n, g.calls, frames);
-    if (work.staged > staged) fail(name, `staged ${work.staged} bytes for a ${n}-byte input in ${g.calls} calls: over the linear bound ${staged}`);
+    if (work.staged > staged)
+      fail(
+        name,
+        `staged ${work.staged} bytes for a ${n}-byte input in ${g.calls} calls: over the linear bound ${staged}`,
+      );
     if (n >= WINDOW) {
-      const what = () => `${k.config.scheme}, longest header/delimiter ${b.header} B, ${n} B in ${chunks.length} chunks`;
+      const what = () =>
+        `${k.config.scheme}, longest header/delimiter ${b.header} B, ${n} B in ${chunks.length} chunks`;
       if (work.scanned / n > totals.maxScanRatio) {
         totals.maxScanRatio = work.scanned / n;
         totals.maxScanCase = what();
@@ -901,7 +1046,14 @@ export async function checkCase(k: Case, profile: Profile, cap = profile.maxInpu
 }
 
 /** Failed state, end() resets, reuse after reset() gives the same frames, free(). */
-function afterRun(d: FrameDecoder, g: Guard, got: Outcome, want: Outcome, input: Uint8Array, fail: (what: string) => never): void {
+function afterRun(
+  d: FrameDecoder,
+  g: Guard,
+  got: Outcome,
+  want: Outcome,
+  input: Uint8Array,
+  fail: (what: string) => never,
+): void {
   const code = got.error?.code;
   const throwsCode = (what: string, f: () => unknown) => {
     let threw: unknown = null;
@@ -931,7 +1083,8 @@ function afterRun(d: FrameDecoder, g: Guard, got: Outcome, want: Outcome, input:
   const diff = difference({ ...again, stats: want.stats, discards: want.discards }, want);
   if (diff) fail(`after reset(), the same input gives another outcome: ${diff}`);
   for (const key of Object.keys(before) as (keyof typeof before)[]) {
-    if (again.stats[key] - before[key] !== want.stats[key]) fail(`stats.${key} did not accumulate over reset(): ${before[key]} then ${again.stats[key]}`);
+    if (again.stats[key] - before[key] !== want.stats[key])
+      fail(`stats.${key} did not accumulate over reset(): ${before[key]} then ${again.stats[key]}`);
   }
   d.free();
   if (d.buffered !== 0) fail('a freed decoder reports buffered bytes');
@@ -941,11 +1094,17 @@ function afterRun(d: FrameDecoder, g: Guard, got: Outcome, want: Outcome, input:
   } catch (e) {
     threw = e;
   }
-  if (!(threw instanceof FramingError) || threw.code !== 'ERR_DECODER_FREED') fail(`decode() after free() gave ${String(threw)}, not ERR_DECODER_FREED`);
+  if (!(threw instanceof FramingError) || threw.code !== 'ERR_DECODER_FREED')
+    fail(`decode() after free() gave ${String(threw)}, not ERR_DECODER_FREED`);
 }
 
 /** The stream fed with the engine replaced (a fresh instance of the next engine) every few chunks. */
-async function swapped(k: Case, chunks: Uint8Array[], want: Outcome, fail: (engine: string, what: string) => never): Promise<void> {
+async function swapped(
+  k: Case,
+  chunks: Uint8Array[],
+  want: Outcome,
+  fail: (engine: string, what: string) => never,
+): Promise<void> {
   const every = Math.max(1, Math.ceil(chunks.length / 12));
   const d = makeDecoder(k.config, () => {});
   const frames: string[] = [];
@@ -962,6 +1121,9 @@ async function swapped(k: Case, chunks: Uint8Array[], want: Outcome, fail: (engi
     for (const f of x.frames) frames.push(hex(f));
     error = x.code;
   }
-  const diff = difference({ ...want, frames, error: error === undefined ? undefined : { ...want.error!, code: error } }, want);
+  const diff = difference(
+    { ...want, frames, error: error === undefined ? undefined : { ...want.error!, code: error } },
+    want,
+  );
   if (diff) fail(`swapped every ${every} chunks`, `outcome differs from the reference model: ${diff}`);
 }

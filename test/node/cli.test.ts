@@ -31,20 +31,40 @@ const ALL = range(0, 255);
 const hexLines = (list: Uint8Array[]): string => list.map((p) => `${hex(p)}\n`).join('');
 
 describe.concurrent('every scheme round-trips through encode | decode', () => {
-  const cases: { name: string; flags: string[]; alphabet: number[]; max?: number; pad?: (p: Uint8Array) => Uint8Array }[] = [
+  const cases: {
+    name: string;
+    flags: string[];
+    alphabet: number[];
+    max?: number;
+    pad?: (p: Uint8Array) => Uint8Array;
+  }[] = [
     { name: 'lines', flags: ['--lines'], alphabet: range(0, 255, [0x0a, 0x0d]) },
     { name: 'lines, CR allowed', flags: ['--lines', '--allow-cr'], alphabet: range(0, 255, [0x0a, 0x0d]) },
-    ...[1, 2, 3, 4, 8].flatMap((n) => ['big', 'little'].map((order) => ({
-      name: `${n}-byte ${order}-endian length field`,
-      flags: ['--length-field', String(n), '--byte-order', order],
-      alphabet: ALL,
-      max: n === 1 ? 255 : 700,
-    }))),
+    ...[1, 2, 3, 4, 8].flatMap((n) =>
+      ['big', 'little'].map((order) => ({
+        name: `${n}-byte ${order}-endian length field`,
+        flags: ['--length-field', String(n), '--byte-order', order],
+        alphabet: ALL,
+        max: n === 1 ? 255 : 700,
+      })),
+    ),
     { name: 'varint length field', flags: ['--varint'], alphabet: ALL, max: 700 },
-    { name: 'length field counting the whole frame (--adjust -2)', flags: ['--length-field', '2', '--adjust', '-2'], alphabet: ALL },
-    { name: 'length field with --adjust=-4 written with =', flags: ['--length-field', '4', '--adjust=-4'], alphabet: ALL },
+    {
+      name: 'length field counting the whole frame (--adjust -2)',
+      flags: ['--length-field', '2', '--adjust', '-2'],
+      alphabet: ALL,
+    },
+    {
+      name: 'length field with --adjust=-4 written with =',
+      flags: ['--length-field', '4', '--adjust=-4'],
+      alphabet: ALL,
+    },
     { name: 'delimiter \\r\\n', flags: ['--delimiter', '\\r\\n'], alphabet: range(0, 255, [0x0d, 0x0a]) },
-    { name: 'two delimiters \\0 and \\xff', flags: ['--delimiter', '\\0', '--delimiter', '\\xff'], alphabet: range(1, 254) },
+    {
+      name: 'two delimiters \\0 and \\xff',
+      flags: ['--delimiter', '\\0', '--delimiter', '\\xff'],
+      alphabet: range(1, 254),
+    },
     { name: 'multi-byte delimiter "||"', flags: ['--delimiter', '||'], alphabet: range(0, 255, [0x7c]) },
     {
       name: 'fixed 16-byte records padded with spaces',
@@ -96,7 +116,10 @@ describe.concurrent('decode output formats', () => {
     ['text', 'hello\n\xff\xfe\n\n'],
     ['hex', '68656c6c6f\nfffe\n\n'],
     ['base64', 'aGVsbG8=\n//4=\n\n'],
-    ['jsonl', '{"index":0,"length":5,"text":"hello"}\n{"index":1,"length":2,"base64":"//4="}\n{"index":2,"length":0,"text":""}\n'],
+    [
+      'jsonl',
+      '{"index":0,"length":5,"text":"hello"}\n{"index":1,"length":2,"base64":"//4="}\n{"index":2,"length":0,"text":""}\n',
+    ],
     ['raw', 'hello\xff\xfe'],
   ];
   for (const [format, expected] of formats) {
@@ -122,7 +145,9 @@ describe.concurrent('decode flags map to the decoder options', () => {
   const magic = Buffer.from('cafe000568656c6c6f', 'hex'); // ca fe | 00 05 | "hello"
 
   test('--offset with --strip 0 keeps the whole header', async () => {
-    const r = await cli(['decode', '--length-field', '2', '--offset', '2', '--strip', '0', '--format', 'hex'], { input: magic });
+    const r = await cli(['decode', '--length-field', '2', '--offset', '2', '--strip', '0', '--format', 'hex'], {
+      input: magic,
+    });
     expect(r.stdout.toString()).toBe('cafe000568656c6c6f\n');
   });
 
@@ -147,7 +172,9 @@ describe.concurrent('decode flags map to the decoder options', () => {
   });
 
   test('--on-too-long skip drops long frames and counts them', async () => {
-    const r = await cli(['decode', '--lines', '--max-frame-length', '3', '--on-too-long', 'skip', '--stats'], { input: 'ok\ntoo long\nyes\n' });
+    const r = await cli(['decode', '--lines', '--max-frame-length', '3', '--on-too-long', 'skip', '--stats'], {
+      input: 'ok\ntoo long\nyes\n',
+    });
     expect(r.status).toBe(0);
     expect(r.stdout.toString()).toBe('ok\nyes\n');
     expect(r.stderr).toMatch(/^frames 2 .*discarded 1 \(9 bytes\)/);
@@ -186,7 +213,9 @@ describe.concurrent('encode input formats', () => {
 
   test('--stats counts payloads and output bytes', async () => {
     const r = await cli(['encode', '--lines', '--stats'], { input: 'a\nbb\n\n' });
-    expect(r.stderr).toMatch(/^frames 3 {2}bytes 3 {2}output 6 bytes {2}input 6 bytes {2}\d+\.\d{3} s {2}[\d.]+ MB\/s\n$/);
+    expect(r.stderr).toMatch(
+      /^frames 3 {2}bytes 3 {2}output 6 bytes {2}input 6 bytes {2}\d+\.\d{3} s {2}[\d.]+ MB\/s\n$/,
+    );
   });
 });
 
@@ -197,7 +226,9 @@ describe.concurrent('--stats', () => {
     const r = await cli(['decode', '--lines', '--stats'], { input: lines });
     expect(r.status).toBe(0);
     expect(r.stdout).toEqual(plain.stdout);
-    expect(r.stderr).toMatch(/^frames 12345 {2}bytes \d+ {2}discarded 0 \(0 bytes\) {2}input \d+ bytes {2}\d+\.\d{3} s {2}[\d.]+ MB\/s\n$/);
+    expect(r.stderr).toMatch(
+      /^frames 12345 {2}bytes \d+ {2}discarded 0 \(0 bytes\) {2}input \d+ bytes {2}\d+\.\d{3} s {2}[\d.]+ MB\/s\n$/,
+    );
     expect(Number(/bytes (\d+)/.exec(r.stderr)![1])).toBe(Buffer.byteLength(lines) - 12345);
   });
 
@@ -215,18 +246,42 @@ describe.concurrent('errors: one line on stderr, a code, a non-zero status, no s
     ['two framings', ['decode', '--lines', '--fixed', '4'], /choose one framing, got --lines and --fixed/],
     ['an unknown flag', ['decode', '--lines', '--bogus'], /unknown flag --bogus for framecodec decode/],
     ['an unknown short flag', ['encode', '--lines', '-x'], /unknown flag -x/],
-    ['a flag of the other command', ['encode', '--lines', '--format', 'hex'], /--format applies to framecodec decode only/],
-    ['a flag of the other command', ['decode', '--lines', '--padding', '1'], /--padding applies to framecodec encode only/],
+    [
+      'a flag of the other command',
+      ['encode', '--lines', '--format', 'hex'],
+      /--format applies to framecodec decode only/,
+    ],
+    [
+      'a flag of the other command',
+      ['decode', '--lines', '--padding', '1'],
+      /--padding applies to framecodec encode only/,
+    ],
     ['a flag of another scheme', ['decode', '--lines', '--offset', '2'], /--offset does not apply to --lines/],
     ['a missing value', ['decode', '--fixed'], /--fixed needs a value/],
     ['a value for a switch', ['decode', '--lines', '--stats=yes'], /--stats takes no value/],
     ['a value given twice', ['decode', '--fixed', '2', '--fixed', '3'], /--fixed given twice/],
     ['not a number', ['decode', '--fixed', 'ten'], /--fixed must be an integer, got "ten"/],
-    ['a field width out of the list', ['decode', '--length-field', '5'], /--length-field must be one of 1, 2, 3, 4, 8, got "5"/],
+    [
+      'a field width out of the list',
+      ['decode', '--length-field', '5'],
+      /--length-field must be one of 1, 2, 3, 4, 8, got "5"/,
+    ],
     ['a bad byte order', ['decode', '--varint', '--byte-order', 'middle'], /--byte-order must be one of big, little/],
-    ['a negative offset (checked by the decoder)', ['decode', '--varint', '--offset', '-1'], /--offset must be an integer from 0 to \d+, got -1/],
-    ['a zero record length (checked by the decoder)', ['decode', '--fixed', '0'], /--fixed must be an integer >= 1, got 0/],
-    ['a padding byte above 255 (checked by the encoder)', ['encode', '--fixed', '4', '--padding', '256'], /--padding must be an integer from 0 to 255, got 256/],
+    [
+      'a negative offset (checked by the decoder)',
+      ['decode', '--varint', '--offset', '-1'],
+      /--offset must be an integer from 0 to \d+, got -1/,
+    ],
+    [
+      'a zero record length (checked by the decoder)',
+      ['decode', '--fixed', '0'],
+      /--fixed must be an integer >= 1, got 0/,
+    ],
+    [
+      'a padding byte above 255 (checked by the encoder)',
+      ['encode', '--fixed', '4', '--padding', '256'],
+      /--padding must be an integer from 0 to 255, got 256/,
+    ],
     ['an unknown escape', ['decode', '--delimiter', '\\q'], /unknown escape \\q/],
     ['a short \\x escape', ['decode', '--delimiter', '\\x4'], /unknown escape \\x4/],
     ['an empty delimiter', ['decode', '--delimiter', ''], /--delimiter must not be empty/],
@@ -247,21 +302,110 @@ describe.concurrent('errors: one line on stderr, a code, a non-zero status, no s
   }
 
   const input: [string, string[], string | Buffer, string, RegExp, string][] = [
-    ['a corrupt varint', ['decode', '--varint'], Buffer.alloc(11, 0xff), 'ERR_CORRUPT_LENGTH', /longer than 10 bytes/, ''],
-    ['a frame above --max-frame-length, after a good one', ['decode', '--length-field', '2', '--max-frame-length', '8'],
-      Buffer.from('0002686900096162', 'hex'), 'ERR_FRAME_TOO_LONG', /exceeds maxFrameLength 8/, 'hi\n'],
-    ['a stream that ends inside a frame', ['decode', '--length-field', '2'], Buffer.from('000568656c6c6f000161', 'hex').subarray(0, 9),
-      'ERR_TRUNCATED_FRAME', /stream ended inside a frame/, 'hello\n'],
-    ['a line above --max-frame-length', ['decode', '--lines', '--max-frame-length', '2'], 'ok\ntoo long\n', 'ERR_FRAME_TOO_LONG', /maxFrameLength 2/, 'ok\n'],
-    ['a payload holding the delimiter', ['encode', '--delimiter', '|'], 'a\nb|c\n', 'ERR_DELIMITER_IN_PAYLOAD', /^framecodec: line 2: /, 'a|'],
-    ['a payload ending in \\r for lines', ['encode', '--lines'], 'a\r\r\n', 'ERR_DELIMITER_IN_PAYLOAD', /^framecodec: line 1: /, ''],
-    ['a payload longer than the record', ['encode', '--fixed', '2'], 'ab\nabc\n', 'ERR_FRAME_TOO_LONG', /^framecodec: line 2: payload of 3 bytes exceeds frameLength 2/, 'ab'],
-    ['a payload too long for a 1-byte field', ['encode', '--length-field', '1'], `${'x'.repeat(300)}\n`, 'ERR_FRAME_TOO_LONG', /1-byte field/, ''],
-    ['a payload above --max-frame-length for lines', ['encode', '--lines', '--max-frame-length', '3'], 'abc\nabcd\n', 'ERR_FRAME_TOO_LONG', /^framecodec: line 2: /, 'abc\n'],
-    ['a line that is not hex', ['encode', '--lines', '--input-format', 'hex'], '6869\nzz\n', 'ERR_INVALID_INPUT', /^framecodec: line 2: not hex: "zz"/, 'hi\n'],
-    ['an odd number of hex digits', ['encode', '--lines', '--input-format', 'hex'], 'abc\n', 'ERR_INVALID_INPUT', /not hex/, ''],
-    ['a line that is not base64', ['encode', '--lines', '--input-format', 'base64'], 'a*b\n', 'ERR_INVALID_INPUT', /not base64/, ''],
-    ['a missing file', ['decode', '--lines', '/nonexistent/in.bin'], '', 'ENOENT', /cannot read \/nonexistent\/in.bin: no such file or directory/, ''],
+    [
+      'a corrupt varint',
+      ['decode', '--varint'],
+      Buffer.alloc(11, 0xff),
+      'ERR_CORRUPT_LENGTH',
+      /longer than 10 bytes/,
+      '',
+    ],
+    [
+      'a frame above --max-frame-length, after a good one',
+      ['decode', '--length-field', '2', '--max-frame-length', '8'],
+      Buffer.from('0002686900096162', 'hex'),
+      'ERR_FRAME_TOO_LONG',
+      /exceeds maxFrameLength 8/,
+      'hi\n',
+    ],
+    [
+      'a stream that ends inside a frame',
+      ['decode', '--length-field', '2'],
+      Buffer.from('000568656c6c6f000161', 'hex').subarray(0, 9),
+      'ERR_TRUNCATED_FRAME',
+      /stream ended inside a frame/,
+      'hello\n',
+    ],
+    [
+      'a line above --max-frame-length',
+      ['decode', '--lines', '--max-frame-length', '2'],
+      'ok\ntoo long\n',
+      'ERR_FRAME_TOO_LONG',
+      /maxFrameLength 2/,
+      'ok\n',
+    ],
+    [
+      'a payload holding the delimiter',
+      ['encode', '--delimiter', '|'],
+      'a\nb|c\n',
+      'ERR_DELIMITER_IN_PAYLOAD',
+      /^framecodec: line 2: /,
+      'a|',
+    ],
+    [
+      'a payload ending in \\r for lines',
+      ['encode', '--lines'],
+      'a\r\r\n',
+      'ERR_DELIMITER_IN_PAYLOAD',
+      /^framecodec: line 1: /,
+      '',
+    ],
+    [
+      'a payload longer than the record',
+      ['encode', '--fixed', '2'],
+      'ab\nabc\n',
+      'ERR_FRAME_TOO_LONG',
+      /^framecodec: line 2: payload of 3 bytes exceeds frameLength 2/,
+      'ab',
+    ],
+    [
+      'a payload too long for a 1-byte field',
+      ['encode', '--length-field', '1'],
+      `${'x'.repeat(300)}\n`,
+      'ERR_FRAME_TOO_LONG',
+      /1-byte field/,
+      '',
+    ],
+    [
+      'a payload above --max-frame-length for lines',
+      ['encode', '--lines', '--max-frame-length', '3'],
+      'abc\nabcd\n',
+      'ERR_FRAME_TOO_LONG',
+      /^framecodec: line 2: /,
+      'abc\n',
+    ],
+    [
+      'a line that is not hex',
+      ['encode', '--lines', '--input-format', 'hex'],
+      '6869\nzz\n',
+      'ERR_INVALID_INPUT',
+      /^framecodec: line 2: not hex: "zz"/,
+      'hi\n',
+    ],
+    [
+      'an odd number of hex digits',
+      ['encode', '--lines', '--input-format', 'hex'],
+      'abc\n',
+      'ERR_INVALID_INPUT',
+      /not hex/,
+      '',
+    ],
+    [
+      'a line that is not base64',
+      ['encode', '--lines', '--input-format', 'base64'],
+      'a*b\n',
+      'ERR_INVALID_INPUT',
+      /not base64/,
+      '',
+    ],
+    [
+      'a missing file',
+      ['decode', '--lines', '/nonexistent/in.bin'],
+      '',
+      'ENOENT',
+      /cannot read \/nonexistent\/in.bin: no such file or directory/,
+      '',
+    ],
     ['a directory as input', ['decode', '--lines', '/'], '', 'EISDIR', /cannot read \/: /, ''],
   ];
   for (const [what, args, stdin, code, message, stdout] of input) {
@@ -284,7 +428,15 @@ describe.concurrent('errors: one line on stderr, a code, a non-zero status, no s
 });
 
 describe.concurrent('--help', () => {
-  for (const args of [['--help'], ['-h'], ['help'], ['decode', '--help'], ['encode', '-h'], ['demo', '--help'], ['sockets', '--help']]) {
+  for (const args of [
+    ['--help'],
+    ['-h'],
+    ['help'],
+    ['decode', '--help'],
+    ['encode', '-h'],
+    ['demo', '--help'],
+    ['sockets', '--help'],
+  ]) {
     test(args.join(' '), async () => {
       const r = await cli(args);
       expect(r.status).toBe(0);

@@ -17,9 +17,14 @@ describe('demo', () => {
 
     // Table rows: framing, 'data' events, naive "R of E right", decoder "F of N ✓".
     const rows = [...out.matchAll(/^ {3}(.{20})\s*(\d+) {3}(\d+) of (\d+) right\s+(\d+) of (\d+) (✓|✗)/gm)];
-    expect(rows.map((m) => m[1].trim())).toEqual([...Array(2)].flatMap(() => ['lines "\\n"', 'length field, 4 B', 'delimiter "\\0"', 'fixed, padded']));
+    expect(rows.map((m) => m[1].trim())).toEqual(
+      [...Array(2)].flatMap(() => ['lines "\\n"', 'length field, 4 B', 'delimiter "\\0"', 'fixed, padded']),
+    );
     // Sticky: 4 framings x 200 messages restored; split: 4 framings x 6.
-    expect(rows.map((m) => `${m[5]}/${m[6]} ${m[7]}`)).toEqual([...Array(4).fill('200/200 ✓'), ...Array(4).fill('6/6 ✓')]);
+    expect(rows.map((m) => `${m[5]}/${m[6]} ${m[7]}`)).toEqual([
+      ...Array(4).fill('200/200 ✓'),
+      ...Array(4).fill('6/6 ✓'),
+    ]);
     expect(out).not.toContain('✗');
 
     // Naive handling is wrong both ways: under sticky packets fewer 'data' events
@@ -47,14 +52,27 @@ describe('demo', () => {
   });
 });
 
-const STATES = ['ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING'];
+const STATES = [
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'CLOSING',
+];
 
 describe.runIf(process.platform === 'linux')('sockets', () => {
   test('prints every state, orphans and the orphan limit as a table', async () => {
     const r = await cli(['sockets']);
     expect(r.status).toBe(0);
     const out = r.stdout.toString();
-    for (const name of [...STATES, 'orphans', 'maxOrphans']) expect(out).toMatch(new RegExp(`^ {2}${name} +\\d+ `, 'm'));
+    for (const name of [...STATES, 'orphans', 'maxOrphans'])
+      expect(out).toMatch(new RegExp(`^ {2}${name} +\\d+ `, 'm'));
   });
 
   test('--port counts the sockets of one port: a listener and both ends of a connection', async () => {

@@ -55,7 +55,9 @@ export async function ensureBuilt(): Promise<void> {
       // Another test file is building; a lock older than 5 minutes is left over from a crash.
       try {
         if (Date.now() - statSync(lock).mtimeMs > 300_000) rmdirSync(lock);
-      } catch { /* gone meanwhile */ }
+      } catch {
+        /* gone meanwhile */
+      }
       if (Date.now() > deadline) throw new Error(`waited 5 minutes for ${lock}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -108,9 +110,16 @@ function run(file: string, args: readonly string[], options: RunOptions): Promis
     child.on('error', reject);
     child.on('close', (status) => {
       clearTimeout(timer);
-      resolve({ status, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), ms: performance.now() - started });
+      resolve({
+        status,
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err).toString('utf8'),
+        ms: performance.now() - started,
+      });
     });
-    child.stdin.on('error', () => { /* the CLI may exit before reading all input */ });
+    child.stdin.on('error', () => {
+      /* the CLI may exit before reading all input */
+    });
     child.stdin.end(options.input ?? '');
   });
 }

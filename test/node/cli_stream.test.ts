@@ -84,15 +84,19 @@ describe('constant memory', () => {
     expect(large.status).toBe(0);
     expect(large.stderr).toMatch(new RegExp(`^frames ${320 * lines} `));
     expect(large.outBytes).toBe(320 * (2 * block.length - lines));
-    console.log(`decode --lines --format hex: peak RSS ${(small.peak / MiB).toFixed(1)} MiB for 16 MiB in, ${(large.peak / MiB).toFixed(1)} MiB for 320 MiB in`);
+    console.log(
+      `decode --lines --format hex: peak RSS ${(small.peak / MiB).toFixed(1)} MiB for 16 MiB in, ${(large.peak / MiB).toFixed(1)} MiB for 320 MiB in`,
+    );
     expect(large.peak - small.peak).toBeLessThan(12 * MiB);
   }, 180_000);
 
-  test('decode with Node\'s default flags: 320 MiB in, peak RSS well under the input', async () => {
+  test("decode with Node's default flags: 320 MiB in, peak RSS well under the input", async () => {
     const run = await pump(['decode', '--lines', '--format', 'raw'], block, 320, []);
     expect(run.status).toBe(0);
     expect(run.outBytes).toBe(320 * (block.length - lines));
-    console.log(`decode --lines --format raw, default flags: peak RSS ${(run.peak / MiB).toFixed(1)} MiB for 320 MiB in`);
+    console.log(
+      `decode --lines --format raw, default flags: peak RSS ${(run.peak / MiB).toFixed(1)} MiB for 320 MiB in`,
+    );
     expect(run.peak).toBeLessThan(150 * MiB);
   }, 180_000);
 
@@ -103,7 +107,9 @@ describe('constant memory', () => {
     expect(large.stderr).toMatch(new RegExp(`^frames ${256 * lines} `));
     // Each \n gives way to a varint: 1 byte below 128, 2 bytes up to 200.
     expect(large.outBytes).toBe(256 * lengths.reduce((sum, len) => sum + len + (len < 128 ? 1 : 2), 0));
-    console.log(`encode --varint: peak RSS ${(small.peak / MiB).toFixed(1)} MiB for 16 MiB in, ${(large.peak / MiB).toFixed(1)} MiB for 256 MiB in`);
+    console.log(
+      `encode --varint: peak RSS ${(small.peak / MiB).toFixed(1)} MiB for 16 MiB in, ${(large.peak / MiB).toFixed(1)} MiB for 256 MiB in`,
+    );
     expect(large.peak - small.peak).toBeLessThan(12 * MiB);
   }, 180_000);
 });
@@ -120,7 +126,7 @@ describe('backpressure', () => {
       let exited = false;
       child.on('exit', () => (exited = true));
       let peak = 0;
-      for (const end = Date.now() + 1500; Date.now() < end;) {
+      for (const end = Date.now() + 1500; Date.now() < end; ) {
         await new Promise((r) => setTimeout(r, 50));
         const m = memory(child.pid!);
         if (m) peak = Math.max(peak, m.now);
@@ -142,7 +148,11 @@ describe('backpressure', () => {
   test('a reader that goes away (| head) ends decode quietly', async () => {
     const { block } = lineBlock();
     // pipefail: the pipeline's status is the CLI's unless head fails.
-    const child = spawn('bash', ['-c', `set -o pipefail; node ${CLI} decode --lines --format hex | head -c 10 > /dev/null`], { cwd: ROOT });
+    const child = spawn(
+      'bash',
+      ['-c', `set -o pipefail; node ${CLI} decode --lines --format hex | head -c 10 > /dev/null`],
+      { cwd: ROOT },
+    );
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b));
     child.stdin.on('error', () => {}); // EPIPE once the CLI is gone
@@ -175,19 +185,24 @@ describe('progress line', () => {
   }, 30_000);
 
   const hasScript = spawnSync('script', ['--version']).status === 0;
-  test.skipIf(!hasScript)('drawn on a terminal (script(1) gives stderr a pty) after a second, then erased', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'framecodec-cli-'));
-    const out = join(dir, 'out.txt');
-    try {
-      const inner = `(printf 'a\\nb\\n'; sleep 1.8; printf 'c\\n') | node ${CLI} decode --lines > ${out}`;
-      const r = spawnSync('script', ['-qec', inner, '/dev/null'], { cwd: ROOT, encoding: 'latin1', timeout: 30_000 });
-      expect(r.status).toBe(0);
-      // What the terminal got: the line, redrawn in place (\r, erase), then erased.
-      expect(r.stdout).toMatch(/\r\x1b\[K[\d.]+ MB {2}2 frames {2}[\d.]+ MB\/s/);
-      expect(r.stdout.endsWith('\r\x1b[K')).toBe(true);
-      expect(readFileSync(out, 'utf8')).toBe('a\nb\nc\n');
-    } finally {
-      rmSync(dir, { recursive: true });
-    }
-  }, 30_000);
+  test.skipIf(!hasScript)(
+    'drawn on a terminal (script(1) gives stderr a pty) after a second, then erased',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'framecodec-cli-'));
+      const out = join(dir, 'out.txt');
+      try {
+        const inner = `(printf 'a\\nb\\n'; sleep 1.8; printf 'c\\n') | node ${CLI} decode --lines > ${out}`;
+        const r = spawnSync('script', ['-qec', inner, '/dev/null'], { cwd: ROOT, encoding: 'latin1', timeout: 30_000 });
+        expect(r.status).toBe(0);
+        // What the terminal got: the line, redrawn in place (\r, erase), then erased.
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's erase-line escape is what is asserted
+        expect(r.stdout).toMatch(/\r\x1b\[K[\d.]+ MB {2}2 frames {2}[\d.]+ MB\/s/);
+        expect(r.stdout.endsWith('\r\x1b[K')).toBe(true);
+        expect(readFileSync(out, 'utf8')).toBe('a\nb\nc\n');
+      } finally {
+        rmSync(dir, { recursive: true });
+      }
+    },
+    30_000,
+  );
 });

@@ -13,7 +13,17 @@ import { DelimiterDecoder, init, LengthFieldDecoder } from '../../src/index.js';
 import { engine } from '../../src/_engine.js';
 import { cut, hex, run } from '../_harness.js';
 import {
-  caseArb, checkCase, CI_PROFILE, ENGINES, hugeCaseArb, totals, useEngine, work, type Case, type Chunking, type Scheme,
+  caseArb,
+  checkCase,
+  CI_PROFILE,
+  ENGINES,
+  hugeCaseArb,
+  totals,
+  useEngine,
+  work,
+  type Case,
+  type Chunking,
+  type Scheme,
 } from '../fuzz/fuzz.js';
 
 // Fixed seeds: a CI failure replays with the same seed (fast-check prints the path).
@@ -21,7 +31,9 @@ const SEED = 0x8f3a2c;
 
 afterAll(async () => {
   await init(); // the default engine again
-  console.log(`fuzz slice: ${totals.cases} cases, ${totals.runs} decoder runs, ${(totals.bytes / 2 ** 20).toFixed(1)} MiB fed, ${totals.frames} frames, ${totals.errors} runs ending in a FramingError`);
+  console.log(
+    `fuzz slice: ${totals.cases} cases, ${totals.runs} decoder runs, ${(totals.bytes / 2 ** 20).toFixed(1)} MiB fed, ${totals.frames} frames, ${totals.errors} runs ending in a FramingError`,
+  );
 });
 
 const RUNS: Record<Scheme, number> = { length: 260, delimiter: 260, line: 120, fixed: 80 };
@@ -49,35 +61,66 @@ describe('directed attacks', () => {
   const profile = { ...CI_PROFILE, maxChunks: 20_000, swapShare: 0 };
   const oneByOne: Chunking = { kind: 'bytes', cuts: [], sizes: [1], tail: 1, empties: 0, pad: 0, feed: 'decode' };
 
-  test.each(['varint', 1, 2, 3, 4, 8] as const)('width %s: a header claiming maxFrameLength (16 KiB), then the body one byte at a time', async (width) => {
-    for (const trailing of ['error', 'emit'] as const) {
-      // 'claim' writes a header for exactly maxFrameLength (v even) or one more (v odd).
-      for (const v of [0, 1]) {
-        const k: Case = {
-          config: {
-            scheme: 'length', lengthFieldOffset: 0, lengthFieldLength: width, byteOrder: 'big', lengthAdjustment: 0,
-            maxFrameLength: width === 1 ? 255 : 16 * 1024, onTooLong: v ? 'skip' : 'error', failFast: true, trailing,
-          },
-          segments: [{ t: 'claim', n: 16 * 1024, v, seed: 1 }],
-          chunking: { ...oneByOne },
-        };
-        await checkCase(k, profile, 20_000);
+  test.each(['varint', 1, 2, 3, 4, 8] as const)(
+    'width %s: a header claiming maxFrameLength (16 KiB), then the body one byte at a time',
+    async (width) => {
+      for (const trailing of ['error', 'emit'] as const) {
+        // 'claim' writes a header for exactly maxFrameLength (v even) or one more (v odd).
+        for (const v of [0, 1]) {
+          const k: Case = {
+            config: {
+              scheme: 'length',
+              lengthFieldOffset: 0,
+              lengthFieldLength: width,
+              byteOrder: 'big',
+              lengthAdjustment: 0,
+              maxFrameLength: width === 1 ? 255 : 16 * 1024,
+              onTooLong: v ? 'skip' : 'error',
+              failFast: true,
+              trailing,
+            },
+            segments: [{ t: 'claim', n: 16 * 1024, v, seed: 1 }],
+            chunking: { ...oneByOne },
+          };
+          await checkCase(k, profile, 20_000);
+        }
       }
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 
-  test.each([[1 << 20, 'whole'], [20_000, 'bytes']] as const)('a %i-byte flood without a delimiter, fed %s, against maxFrameLength 4096: error or skip, holding at most the limit', async (n, kind) => {
-    for (const onTooLong of ['error', 'skip'] as const) {
-      for (const disposition of ['discard', 'prefix'] as const) {
-        const k: Case = {
-          config: { scheme: 'delimiter', delimiters: [[0x0d, 0x0a], [0]], strings: false, disposition, maxFrameLength: 4096, onTooLong, failFast: false, trailing: 'error' },
-          segments: [{ t: 'text', n: 10, v: 0, seed: 3 }, { t: 'delim', n: 0, v: 0, seed: 0 }, { t: 'flood', n, v: 0, seed: 0 }],
-          chunking: { ...oneByOne, kind },
-        };
-        await checkCase(k, profile, n + 16);
+  test.each([
+    [1 << 20, 'whole'],
+    [20_000, 'bytes'],
+  ] as const)(
+    'a %i-byte flood without a delimiter, fed %s, against maxFrameLength 4096: error or skip, holding at most the limit',
+    async (n, kind) => {
+      for (const onTooLong of ['error', 'skip'] as const) {
+        for (const disposition of ['discard', 'prefix'] as const) {
+          const k: Case = {
+            config: {
+              scheme: 'delimiter',
+              delimiters: [[0x0d, 0x0a], [0]],
+              strings: false,
+              disposition,
+              maxFrameLength: 4096,
+              onTooLong,
+              failFast: false,
+              trailing: 'error',
+            },
+            segments: [
+              { t: 'text', n: 10, v: 0, seed: 3 },
+              { t: 'delim', n: 0, v: 0, seed: 0 },
+              { t: 'flood', n, v: 0, seed: 0 },
+            ],
+            chunking: { ...oneByOne, kind },
+          };
+          await checkCase(k, profile, n + 16);
+        }
       }
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });
 
 // Bugs the fuzz found in the core, fixed since: exact i64 frame lengths,
@@ -119,7 +162,10 @@ describe('fixed: bugs the fuzz found in length-field arithmetic and skipping', (
       await useEngine(name);
       work.scanned = 0;
       const d = new LengthFieldDecoder({ lengthFieldOffset: offset });
-      const frames = cut(input, Array.from(input, (_, i) => i)).flatMap((c) => d.decode(c));
+      const frames = cut(
+        input,
+        Array.from(input, (_, i) => i),
+      ).flatMap((c) => d.decode(c));
       expect(frames.length).toBe(1);
       // Each byte once, plus a rescan of at most the field (4 bytes) per call.
       expect(work.scanned).toBeLessThanOrEqual(2 * input.length + 8 * input.length); // scans ~134 MB: the carried offset bytes every time
@@ -141,7 +187,6 @@ describe('fixed: bugs the fuzz found in length-field arithmetic and skipping', (
       expect(work.staged).toBeLessThanOrEqual(4 * n); // stages ~160 MiB: a 64 KiB window per discarded frame
     }
   });
-
 });
 
 // Found by the fuzz (and by the framed() tests), fixed in 8ed5527: Engine.place()

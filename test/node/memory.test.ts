@@ -9,7 +9,14 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DelimiterDecoder, FixedLengthDecoder, init, LengthFieldDecoder, LineDecoder, type FrameDecoder } from '../../src/index.js';
+import {
+  DelimiterDecoder,
+  FixedLengthDecoder,
+  init,
+  LengthFieldDecoder,
+  LineDecoder,
+  type FrameDecoder,
+} from '../../src/index.js';
 import { engine } from '../../src/_engine.js';
 import { hex } from '../_harness.js';
 import { useEngine, type EngineName } from '../fuzz/fuzz.js';
@@ -45,49 +52,74 @@ describe('10,000 decoders each holding a maximal partial frame (maxFrameLength 6
   // What each holds at most (see bounds() in test/fuzz/fuzz.ts): a length-field frame
   // of MAX − 1 bytes; MAX content bytes plus the '\r' of a possible '\r\n', and the
   // '\r\n' that opened it with 'prefix'; a fixed-length record of MAX − 1 bytes.
-  const maximal: Record<string, number> = { length: MAX - 1, 'delimiter-prefix': MAX + 3, line: MAX + 1, fixed: MAX - 1 };
+  const maximal: Record<string, number> = {
+    length: MAX - 1,
+    'delimiter-prefix': MAX + 3,
+    line: MAX + 1,
+    fixed: MAX - 1,
+  };
 
-  test.each(Object.keys(maximal))('%s: holds no more than the frame plus ~0.5 KiB each, and all of it comes back, freed or forgotten', async (scheme) => {
-    const report = (await child(['hold', scheme])) as { count: number; rounds: { release: string; frames: number; held: number; before: Usage; holding: Usage; after: Usage }[] };
-    const { count, rounds } = report;
-    for (const r of rounds) {
-      expect(r.frames).toBe(0);
-      expect(r.held).toBe(count * maximal[scheme]); // buffered: each decoder holds its maximal partial frame
-      // Bytes allocated for the partial frames: what they hold, not what a header claims.
-      const buffers = r.holding.arrayBuffers - r.before.arrayBuffers;
-      expect(buffers).toBeGreaterThanOrEqual(r.held);
-      expect(buffers / count).toBeLessThanOrEqual(maximal[scheme] + 64);
-      // Besides the bytes it holds, a decoder costs under 2 KiB (SPEC: JS objects and wasm memory together).
-      const overhead = (r.holding.heapUsed - r.before.heapUsed + buffers - r.held) / count;
-      expect(overhead).toBeLessThan(2048);
-      // Released (free() then dropped, or only dropped): the buffers and the heap come back.
-      expect(r.after.arrayBuffers - r.before.arrayBuffers).toBeLessThan(MiB);
-      expect(r.after.heapUsed - r.before.heapUsed).toBeLessThan(4 * MiB);
-    }
-    // The process's resident memory: glibc keeps freed blocks for reuse rather than
-    // returning them to the kernel, so RSS stays near its peak after the first round;
-    // the second round reuses that memory instead of growing it by another 640 MiB.
-    const [first, second] = rounds;
-    expect(second.holding.rss).toBeLessThan(first.holding.rss + 0.15 * count * maximal[scheme]);
-    console.log(
-      `${scheme}: ${count} decoders held ${(first.held / MiB).toFixed(0)} MiB in ${((first.holding.arrayBuffers - first.before.arrayBuffers) / MiB).toFixed(0)} MiB of buffers ` +
-        `+ ${((first.holding.heapUsed - first.before.heapUsed) / count).toFixed(0)} B of heap each; after release: buffers +${((second.after.arrayBuffers - first.before.arrayBuffers) / 1024).toFixed(0)} KiB, ` +
-        `heap +${((second.after.heapUsed - first.before.heapUsed) / 1024).toFixed(0)} KiB; RSS peak ${(first.holding.rss / MiB).toFixed(0)} then ${(second.holding.rss / MiB).toFixed(0)} MiB`,
-    );
-  }, 120_000);
+  test.each(Object.keys(maximal))(
+    '%s: holds no more than the frame plus ~0.5 KiB each, and all of it comes back, freed or forgotten',
+    async (scheme) => {
+      const report = (await child(['hold', scheme])) as {
+        count: number;
+        rounds: { release: string; frames: number; held: number; before: Usage; holding: Usage; after: Usage }[];
+      };
+      const { count, rounds } = report;
+      for (const r of rounds) {
+        expect(r.frames).toBe(0);
+        expect(r.held).toBe(count * maximal[scheme]); // buffered: each decoder holds its maximal partial frame
+        // Bytes allocated for the partial frames: what they hold, not what a header claims.
+        const buffers = r.holding.arrayBuffers - r.before.arrayBuffers;
+        expect(buffers).toBeGreaterThanOrEqual(r.held);
+        expect(buffers / count).toBeLessThanOrEqual(maximal[scheme] + 64);
+        // Besides the bytes it holds, a decoder costs under 2 KiB (SPEC: JS objects and wasm memory together).
+        const overhead = (r.holding.heapUsed - r.before.heapUsed + buffers - r.held) / count;
+        expect(overhead).toBeLessThan(2048);
+        // Released (free() then dropped, or only dropped): the buffers and the heap come back.
+        expect(r.after.arrayBuffers - r.before.arrayBuffers).toBeLessThan(MiB);
+        expect(r.after.heapUsed - r.before.heapUsed).toBeLessThan(4 * MiB);
+      }
+      // The process's resident memory: glibc keeps freed blocks for reuse rather than
+      // returning them to the kernel, so RSS stays near its peak after the first round;
+      // the second round reuses that memory instead of growing it by another 640 MiB.
+      const [first, second] = rounds;
+      expect(second.holding.rss).toBeLessThan(first.holding.rss + 0.15 * count * maximal[scheme]);
+      console.log(
+        `${scheme}: ${count} decoders held ${(first.held / MiB).toFixed(0)} MiB in ${((first.holding.arrayBuffers - first.before.arrayBuffers) / MiB).toFixed(0)} MiB of buffers ` +
+          `+ ${((first.holding.heapUsed - first.before.heapUsed) / count).toFixed(0)} B of heap each; after release: buffers +${((second.after.arrayBuffers - first.before.arrayBuffers) / 1024).toFixed(0)} KiB, ` +
+          `heap +${((second.after.heapUsed - first.before.heapUsed) / 1024).toFixed(0)} KiB; RSS peak ${(first.holding.rss / MiB).toFixed(0)} then ${(second.holding.rss / MiB).toFixed(0)} MiB`,
+      );
+    },
+    120_000,
+  );
 });
 
-test.each(['length', 'delimiter-prefix', 'line', 'fixed'])('100,000 idle %s decoders cost under 2 KiB each', async (scheme) => {
-  const r = (await child(['idle', scheme, '100000'])) as { count: number; alive: number; before: Usage; holding: Usage };
-  expect(r.alive).toBe(r.count);
-  const each = (r.holding.heapUsed - r.before.heapUsed + r.holding.arrayBuffers - r.before.arrayBuffers) / r.count;
-  expect(each).toBeLessThan(2048);
-  expect(each).toBeGreaterThan(0); // the measurement sees them
-  console.log(`idle ${scheme}: ${each.toFixed(0)} B each`);
-}, 60_000);
+test.each(['length', 'delimiter-prefix', 'line', 'fixed'])(
+  '100,000 idle %s decoders cost under 2 KiB each',
+  async (scheme) => {
+    const r = (await child(['idle', scheme, '100000'])) as {
+      count: number;
+      alive: number;
+      before: Usage;
+      holding: Usage;
+    };
+    expect(r.alive).toBe(r.count);
+    const each = (r.holding.heapUsed - r.before.heapUsed + r.holding.arrayBuffers - r.before.arrayBuffers) / r.count;
+    expect(each).toBeLessThan(2048);
+    expect(each).toBeGreaterThan(0); // the measurement sees them
+    console.log(`idle ${scheme}: ${each.toFixed(0)} B each`);
+  },
+  60_000,
+);
 
 test('one million create/decode/free cycles: the JS heap and buffers do not creep', async () => {
-  const r = (await child(['cycles', '1000000'])) as { count: number; frames: number; checkpoints: (Usage & { cycles: number })[] };
+  const r = (await child(['cycles', '1000000'])) as {
+    count: number;
+    frames: number;
+    checkpoints: (Usage & { cycles: number })[];
+  };
   expect(r.frames).toBe(r.count); // one complete frame per cycle
   const [first, ...rest] = r.checkpoints.slice(1); // after the first quarter: warmed up
   for (const c of rest) {
@@ -95,7 +127,9 @@ test('one million create/decode/free cycles: the JS heap and buffers do not cree
     expect(c.arrayBuffers - first.arrayBuffers).toBeLessThan(64 * 1024);
   }
   const last = r.checkpoints[r.checkpoints.length - 1];
-  console.log(`1M cycles: heap ${(r.checkpoints[0].heapUsed / MiB).toFixed(1)} -> ${(last.heapUsed / MiB).toFixed(1)} MiB, RSS ${(r.checkpoints[0].rss / MiB).toFixed(0)} -> ${(last.rss / MiB).toFixed(0)} MiB`);
+  console.log(
+    `1M cycles: heap ${(r.checkpoints[0].heapUsed / MiB).toFixed(1)} -> ${(last.heapUsed / MiB).toFixed(1)} MiB, RSS ${(r.checkpoints[0].rss / MiB).toFixed(0)} -> ${(last.rss / MiB).toFixed(0)} MiB`,
+  );
 }, 120_000);
 
 describe('linear memory and the zero-copy receive area', () => {
@@ -104,7 +138,11 @@ describe('linear memory and the zero-copy receive area', () => {
   // Per cycle k, a chunk written into the receive area with one complete frame and
   // the start of a second, then a plain chunk that completes it. The bytes encode k,
   // so a frame overwritten by a later cycle's bytes would show.
-  const kinds: { make: () => FrameDecoder; chunks: (k: number) => [Uint8Array, Uint8Array]; frames: (k: number) => string[] }[] = [
+  const kinds: {
+    make: () => FrameDecoder;
+    chunks: (k: number) => [Uint8Array, Uint8Array];
+    frames: (k: number) => string[];
+  }[] = [
     {
       make: () => new LengthFieldDecoder({ lengthFieldLength: 2 }),
       chunks: (k) => {
@@ -133,31 +171,39 @@ describe('linear memory and the zero-copy receive area', () => {
     },
   ];
 
-  const runs: [EngineName, number][] = [['wasm-simd', 1_000_000], ['wasm', 200_000], ['js', 200_000]];
-  test.each(runs)('%s: %i create/decode/free cycles through the receive area leave linear memory as it was and frames unchanged', async (name, cycles) => {
-    await useEngine(name);
-    const start = engine.memoryBytes;
-    const kept: { frames: Uint8Array[]; want: string[] }[] = [];
-    let frames = 0;
-    for (let k = 0; k < cycles; k++) {
-      const kind = kinds[k & 3];
-      const d = kind.make();
-      const [first, second] = kind.chunks(k);
-      const area = engine.receiveArea();
-      area.set(first);
-      const got = d.decode(area.subarray(0, first.length));
-      got.push(...d.decode(second));
-      frames += got.length;
-      if (k % 997 === 0) kept.push({ frames: got, want: kind.frames(k) });
-      d.free();
-      if ((k & 0xffff) === 0) expect(engine.memoryBytes).toBe(start);
-    }
-    engine.receiveArea().fill(0xee); // whatever still pointed into it would change now
-    expect(frames).toBe(2 * cycles);
-    for (const { frames: f, want } of kept) expect(f.map(hex)).toEqual(want);
-    expect(engine.memoryBytes).toBe(start);
-    expect(start).toBeLessThanOrEqual(4 * 65536);
-  }, 120_000);
+  const runs: [EngineName, number][] = [
+    ['wasm-simd', 1_000_000],
+    ['wasm', 200_000],
+    ['js', 200_000],
+  ];
+  test.each(runs)(
+    '%s: %i create/decode/free cycles through the receive area leave linear memory as it was and frames unchanged',
+    async (name, cycles) => {
+      await useEngine(name);
+      const start = engine.memoryBytes;
+      const kept: { frames: Uint8Array[]; want: string[] }[] = [];
+      let frames = 0;
+      for (let k = 0; k < cycles; k++) {
+        const kind = kinds[k & 3];
+        const d = kind.make();
+        const [first, second] = kind.chunks(k);
+        const area = engine.receiveArea();
+        area.set(first);
+        const got = d.decode(area.subarray(0, first.length));
+        got.push(...d.decode(second));
+        frames += got.length;
+        if (k % 997 === 0) kept.push({ frames: got, want: kind.frames(k) });
+        d.free();
+        if ((k & 0xffff) === 0) expect(engine.memoryBytes).toBe(start);
+      }
+      engine.receiveArea().fill(0xee); // whatever still pointed into it would change now
+      expect(frames).toBe(2 * cycles);
+      for (const { frames: f, want } of kept) expect(f.map(hex)).toEqual(want);
+      expect(engine.memoryBytes).toBe(start);
+      expect(start).toBeLessThanOrEqual(4 * 65536);
+    },
+    120_000,
+  );
 });
 
 const utf8 = (s: string) => new TextEncoder().encode(s);

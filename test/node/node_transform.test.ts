@@ -4,8 +4,14 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, test } from 'vitest';
 import {
-  CorruptLengthError, DelimiterEncoder, FrameTooLongError, InvalidOptionError, LengthFieldDecoder, LengthFieldEncoder,
-  LineDecoder, TruncatedFrameError,
+  CorruptLengthError,
+  DelimiterEncoder,
+  FrameTooLongError,
+  InvalidOptionError,
+  LengthFieldDecoder,
+  LengthFieldEncoder,
+  LineDecoder,
+  TruncatedFrameError,
 } from '../../src/index.js';
 import { decoderTransform, encoderTransform } from '../../src/node.js';
 import { pair, randomBytes, rng, sameFrames, sleep, within } from './tcp_helpers.js';
@@ -51,7 +57,14 @@ describe('over loopback TCP', () => {
       const receiving = pipeline(p.accepted, decoderTransform(new LengthFieldDecoder()), stream);
       const wire = new LengthFieldEncoder().encodeAll([utf8.encode('one'), utf8.encode('two'), utf8.encode('three')]);
       p.client.end(wire.subarray(0, wire.length - 2));
-      const error = await within(receiving.then(() => null, (e: unknown) => e), 5000, 'pipeline');
+      const error = await within(
+        receiving.then(
+          () => null,
+          (e: unknown) => e,
+        ),
+        5000,
+        'pipeline',
+      );
       expect(error).toBeInstanceOf(TruncatedFrameError);
       expect(text((error as TruncatedFrameError).partial.subarray(4))).toBe('thr');
       expect(frames.map(text)).toEqual(['one', 'two']);
@@ -68,8 +81,14 @@ describe('errors come after the frames before them', () => {
 
   test('a slow pipeline destination receives every frame, then the FrameTooLongError', async () => {
     const { frames, stream } = sink(5);
-    const error = await pipeline(Readable.from([chunk]), decoderTransform(new LengthFieldDecoder({ maxFrameLength: 100 })), stream)
-      .then(() => null, (e: unknown) => e);
+    const error = await pipeline(
+      Readable.from([chunk]),
+      decoderTransform(new LengthFieldDecoder({ maxFrameLength: 100 })),
+      stream,
+    ).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(FrameTooLongError);
     expect((error as FrameTooLongError).frames).toEqual([]); // delivered as chunks instead
     expect(frames.map(text)).toEqual(['a', 'b', 'c']);
@@ -97,7 +116,10 @@ describe('errors come after the frames before them', () => {
     const { frames, stream } = sink(2);
     // The field counts the whole frame: 0x02 is a header and one byte; 0x00 is shorter than its header.
     const chunks = [Buffer.from([2, 1, 2, 2]), Buffer.from([2, 3, 0])];
-    const error = await pipeline(Readable.from(chunks), decoderTransform(decoder), stream).then(() => null, (e: unknown) => e);
+    const error = await pipeline(Readable.from(chunks), decoderTransform(decoder), stream).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CorruptLengthError);
     expect(frames.map((f) => [...f])).toEqual([[1], [2], [3]]);
   });
@@ -116,7 +138,10 @@ describe('encoderTransform', () => {
       Readable.from([utf8.encode('ok'), utf8.encode('a\nb')]),
       encoderTransform(new DelimiterEncoder({ delimiter: '\n' })),
       stream,
-    ).then(() => null, (e: unknown) => e);
+    ).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((error as { code?: string }).code).toBe('ERR_DELIMITER_IN_PAYLOAD');
   });
 

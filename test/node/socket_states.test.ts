@@ -34,25 +34,62 @@ FRAG: inuse 0 memory 0
 `;
 
 const zero = {
-  ESTABLISHED: 0, SYN_SENT: 0, SYN_RECV: 0, FIN_WAIT1: 0, FIN_WAIT2: 0, TIME_WAIT: 0,
-  CLOSE: 0, CLOSE_WAIT: 0, LAST_ACK: 0, LISTEN: 0, CLOSING: 0,
+  ESTABLISHED: 0,
+  SYN_SENT: 0,
+  SYN_RECV: 0,
+  FIN_WAIT1: 0,
+  FIN_WAIT2: 0,
+  TIME_WAIT: 0,
+  CLOSE: 0,
+  CLOSE_WAIT: 0,
+  LAST_ACK: 0,
+  LISTEN: 0,
+  CLOSING: 0,
 };
 
 describe('parseSocketStates', () => {
   test('counts every socket line of tcp and tcp6 by state; skips the headers and unknown codes (0C)', () => {
     expect(parseSocketStates({ tcp: TCP, tcp6: TCP6, sockstat: SOCKSTAT, maxOrphans: '65536\n' })).toEqual({
-      ...zero, LISTEN: 3, ESTABLISHED: 2, FIN_WAIT1: 1, TIME_WAIT: 1, CLOSE_WAIT: 1, FIN_WAIT2: 1,
-      orphans: 2, maxOrphans: 65536,
+      ...zero,
+      LISTEN: 3,
+      ESTABLISHED: 2,
+      FIN_WAIT1: 1,
+      TIME_WAIT: 1,
+      CLOSE_WAIT: 1,
+      FIN_WAIT2: 1,
+      orphans: 2,
+      maxOrphans: 65536,
     });
   });
 
   test('a port matches the local or the remote port; orphans stay host-wide', () => {
-    expect(parseSocketStates({ tcp: TCP, tcp6: TCP6, sockstat: SOCKSTAT, maxOrphans: '65536' }, { port: 8080 })).toEqual({
-      ...zero, LISTEN: 2, FIN_WAIT1: 1, ESTABLISHED: 1, TIME_WAIT: 1, CLOSE_WAIT: 1, FIN_WAIT2: 1,
-      orphans: 2, maxOrphans: 65536,
+    expect(
+      parseSocketStates({ tcp: TCP, tcp6: TCP6, sockstat: SOCKSTAT, maxOrphans: '65536' }, { port: 8080 }),
+    ).toEqual({
+      ...zero,
+      LISTEN: 2,
+      FIN_WAIT1: 1,
+      ESTABLISHED: 1,
+      TIME_WAIT: 1,
+      CLOSE_WAIT: 1,
+      FIN_WAIT2: 1,
+      orphans: 2,
+      maxOrphans: 65536,
     });
-    expect(parseSocketStates({ tcp: TCP }, { port: 22 })).toEqual({ ...zero, LISTEN: 1, ESTABLISHED: 1, orphans: 0, maxOrphans: 0 });
-    expect(parseSocketStates({ tcp: TCP }, { port: 50000 })).toEqual({ ...zero, TIME_WAIT: 1, ESTABLISHED: 1, orphans: 0, maxOrphans: 0 });
+    expect(parseSocketStates({ tcp: TCP }, { port: 22 })).toEqual({
+      ...zero,
+      LISTEN: 1,
+      ESTABLISHED: 1,
+      orphans: 0,
+      maxOrphans: 0,
+    });
+    expect(parseSocketStates({ tcp: TCP }, { port: 50000 })).toEqual({
+      ...zero,
+      TIME_WAIT: 1,
+      ESTABLISHED: 1,
+      orphans: 0,
+      maxOrphans: 0,
+    });
     expect(parseSocketStates({ tcp: TCP }, { port: 1 })).toEqual({ ...zero, orphans: 0, maxOrphans: 0 });
   });
 
@@ -62,7 +99,9 @@ describe('parseSocketStates', () => {
 
   test('an invalid port is an InvalidOptionError naming it', () => {
     for (const port of [0, 65536, 1.5, '80']) {
-      expect(() => parseSocketStates({ tcp: TCP }, { port: port as number })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'port' }));
+      expect(() => parseSocketStates({ tcp: TCP }, { port: port as number })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'port' }),
+      );
       expect(() => socketStates({ port: port as number })).toThrow(InvalidOptionError);
     }
   });

@@ -20,11 +20,16 @@ function payload(k: number, size: number): Uint8Array {
 }
 
 function check(frame: Uint8Array, k: number, size: number): boolean {
-  return frame.length === size && new DataView(frame.buffer, frame.byteOffset, 4).getUint32(0) === k && frame[size - 1] === (k & 0xff);
+  return (
+    frame.length === size &&
+    new DataView(frame.buffer, frame.byteOffset, 4).getUint32(0) === k &&
+    frame[size - 1] === (k & 0xff)
+  );
 }
 
 test('write() returns false against a slow reader, and waiting for drain keeps the send buffer bounded', async () => {
-  const p = (open = await pair());
+  const p = await pair();
+  open = p;
   const server = framed(p.accepted, { decoder: new LengthFieldDecoder(), encoder: new LengthFieldEncoder() });
   const client = framed(p.client, { decoder: new LengthFieldDecoder() });
   const SIZE = 64 * 1024;
@@ -64,7 +69,8 @@ describe.each([
 ])('a slow iterator ($path)', ({ zeroCopy }) => {
   test('pauses reading at the high-water mark, so the fast peer sees TCP flow control and the queue stays bounded', async () => {
     const onread = zeroCopy ? zeroCopyOnread() : undefined;
-    const p = (open = await pair({ connect: onread ? { onread } : {} }));
+    const p = await pair({ connect: onread ? { onread } : {} });
+    open = p;
     const HWM = 64 * 1024;
     const conn = framed(p.client, { decoder: new LengthFieldDecoder(), highWaterMark: HWM, onread });
     const SIZE = 16 * 1024;

@@ -3,8 +3,16 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
-  FixedLengthDecoder, FixedLengthEncoder, LengthFieldDecoder, LengthFieldEncoder, LineDecoder, DelimiterEncoder,
-  TruncatedFrameError, InvalidOptionError, type FrameDecoder, type FrameEncoder as BaseEncoder,
+  FixedLengthDecoder,
+  FixedLengthEncoder,
+  LengthFieldDecoder,
+  LengthFieldEncoder,
+  LineDecoder,
+  DelimiterEncoder,
+  TruncatedFrameError,
+  InvalidOptionError,
+  type FrameDecoder,
+  type FrameEncoder as BaseEncoder,
 } from '../../src/index.js';
 
 /** The framecodec encoders all have encodeAll. */
@@ -22,8 +30,11 @@ afterEach(async () => {
   open = null;
 });
 
-async function connected(options: () => { decoder: FrameDecoder; encoder: FrameEncoder } = lf): Promise<{ p: Pair; client: Framed; server: Framed }> {
-  const p = (open = await pair());
+async function connected(
+  options: () => { decoder: FrameDecoder; encoder: FrameEncoder } = lf,
+): Promise<{ p: Pair; client: Framed; server: Framed }> {
+  const p = await pair();
+  open = p;
   return { p, client: framed(p.client, options()), server: framed(p.accepted, options()) };
 }
 
@@ -97,7 +108,8 @@ describe('half-close', () => {
   });
 
   test('with allowHalfOpen: false the peer FIN makes the socket send its own at once', async () => {
-    const p = (open = await pair());
+    const p = await pair();
+    open = p;
     const client = framed(p.client, lf());
     const server = framed(p.accepted, { ...lf(), allowHalfOpen: false });
     const serverGot = drain(server);
@@ -110,31 +122,51 @@ describe('half-close', () => {
 
 describe('a peer FIN in the middle of a frame', () => {
   const cases: Array<{ name: string; decoder: () => FrameDecoder; encoder: FrameEncoder; payload: string }> = [
-    { name: 'LengthFieldDecoder', decoder: () => new LengthFieldDecoder(), encoder: new LengthFieldEncoder(), payload: 'length-prefixed' },
-    { name: 'FixedLengthDecoder', decoder: () => new FixedLengthDecoder({ frameLength: 12 }), encoder: new FixedLengthEncoder({ frameLength: 12 }), payload: 'twelve bytes' },
-    { name: "LineDecoder with trailing: 'error'", decoder: () => new LineDecoder({ trailing: 'error' }), encoder: new DelimiterEncoder({ delimiter: '\n' }), payload: 'a line' },
+    {
+      name: 'LengthFieldDecoder',
+      decoder: () => new LengthFieldDecoder(),
+      encoder: new LengthFieldEncoder(),
+      payload: 'length-prefixed',
+    },
+    {
+      name: 'FixedLengthDecoder',
+      decoder: () => new FixedLengthDecoder({ frameLength: 12 }),
+      encoder: new FixedLengthEncoder({ frameLength: 12 }),
+      payload: 'twelve bytes',
+    },
+    {
+      name: "LineDecoder with trailing: 'error'",
+      decoder: () => new LineDecoder({ trailing: 'error' }),
+      encoder: new DelimiterEncoder({ delimiter: '\n' }),
+      payload: 'a line',
+    },
   ];
 
-  test.each(cases)('$name: the iterator yields the whole frames, then throws TruncatedFrameError with the partial bytes', async ({ decoder, encoder, payload }) => {
-    const p = (open = await pair());
-    const server = framed(p.accepted, { decoder: decoder() });
-    const got = drain(server);
-    const whole = encoder.encodeAll([utf8.encode(payload), utf8.encode(payload)]);
-    const third = encoder.encode(utf8.encode(payload));
-    const cut = third.subarray(0, third.length - 3); // the FIN comes 3 bytes before the frame's end
-    p.client.write(whole);
-    await sleep(20);
-    p.client.end(cut);
-    const { frames, error } = await within(got, 5000, 'truncation');
-    expect(frames).toEqual([payload, payload]);
-    expect(error).toBeInstanceOf(TruncatedFrameError);
-    expect((error as TruncatedFrameError).code).toBe('ERR_TRUNCATED_FRAME');
-    expect(Buffer.from((error as TruncatedFrameError).partial)).toEqual(Buffer.from(cut));
-    expect(server.state).toBe('half-closed-remote');
-  });
+  test.each(cases)(
+    '$name: the iterator yields the whole frames, then throws TruncatedFrameError with the partial bytes',
+    async ({ decoder, encoder, payload }) => {
+      const p = await pair();
+      open = p;
+      const server = framed(p.accepted, { decoder: decoder() });
+      const got = drain(server);
+      const whole = encoder.encodeAll([utf8.encode(payload), utf8.encode(payload)]);
+      const third = encoder.encode(utf8.encode(payload));
+      const cut = third.subarray(0, third.length - 3); // the FIN comes 3 bytes before the frame's end
+      p.client.write(whole);
+      await sleep(20);
+      p.client.end(cut);
+      const { frames, error } = await within(got, 5000, 'truncation');
+      expect(frames).toEqual([payload, payload]);
+      expect(error).toBeInstanceOf(TruncatedFrameError);
+      expect((error as TruncatedFrameError).code).toBe('ERR_TRUNCATED_FRAME');
+      expect(Buffer.from((error as TruncatedFrameError).partial)).toEqual(Buffer.from(cut));
+      expect(server.state).toBe('half-closed-remote');
+    },
+  );
 
   test("LineDecoder with its default trailing: 'emit' delivers the unterminated last line as a frame", async () => {
-    const p = (open = await pair());
+    const p = await pair();
+    open = p;
     const server = framed(p.accepted, { decoder: new LineDecoder() });
     const got = drain(server);
     p.client.end('first\nlast without newline');
@@ -159,7 +191,9 @@ describe('errors and misuse', () => {
   test('write() after end() throws ERR_STREAM_WRITE_AFTER_END; without an encoder it throws InvalidOptionError', async () => {
     const { p, client } = await connected();
     await client.end();
-    expect(() => client.write(utf8.encode('late'))).toThrow(expect.objectContaining({ code: 'ERR_STREAM_WRITE_AFTER_END' }));
+    expect(() => client.write(utf8.encode('late'))).toThrow(
+      expect.objectContaining({ code: 'ERR_STREAM_WRITE_AFTER_END' }),
+    );
     const readOnly = framed(p.accepted, { decoder: new LengthFieldDecoder() });
     expect(() => readOnly.write(utf8.encode('x'))).toThrow(InvalidOptionError);
     expect(() => readOnly.close({ timeoutMs: -1 })).toThrow(InvalidOptionError);
@@ -167,7 +201,8 @@ describe('errors and misuse', () => {
   });
 
   test('writeAll() with an encoder that has no encodeAll concatenates its frames into one write', async () => {
-    const p = (open = await pair());
+    const p = await pair();
+    open = p;
     // A hand-written encoder: a 1-byte length, then the payload.
     const encoder = { encode: (payload: Uint8Array) => Uint8Array.from([payload.length, ...payload]) };
     const client = framed(p.client, { decoder: new LengthFieldDecoder({ lengthFieldLength: 1 }), encoder });
@@ -175,7 +210,10 @@ describe('errors and misuse', () => {
     const got = drain(server);
     const writes: number[] = [];
     const write = p.client.write.bind(p.client);
-    p.client.write = ((chunk: Uint8Array, ...rest: never[]) => (writes.push(chunk.length), write(chunk, ...rest))) as typeof p.client.write;
+    p.client.write = ((chunk: Uint8Array, ...rest: never[]) => {
+      writes.push(chunk.length);
+      return write(chunk, ...rest);
+    }) as typeof p.client.write;
     client.writeAll([utf8.encode('ab'), utf8.encode(''), utf8.encode('cde')]);
     await client.end();
     expect(await within(got, 5000, 'frames')).toEqual({ frames: ['ab', '', 'cde'] });
@@ -189,7 +227,9 @@ describe('errors and misuse', () => {
     }));
     const got = drain(server);
     expect(() => client.write(new Uint8Array(300))).toThrow(expect.objectContaining({ code: 'ERR_FRAME_TOO_LONG' }));
-    expect(() => client.writeAll([new Uint8Array(1), new Uint8Array(300)])).toThrow(expect.objectContaining({ code: 'ERR_FRAME_TOO_LONG' }));
+    expect(() => client.writeAll([new Uint8Array(1), new Uint8Array(300)])).toThrow(
+      expect.objectContaining({ code: 'ERR_FRAME_TOO_LONG' }),
+    );
     client.write(utf8.encode('ok'));
     await client.end();
     expect(await within(got, 5000, 'frames')).toEqual({ frames: ['ok'] });
@@ -232,7 +272,11 @@ describe('close({ timeoutMs }) and FIN_WAIT1 orphans', () => {
     // Watch the port for a while: nothing in FIN_WAIT1 (nor LAST_ACK / CLOSING).
     for (let k = 0; k < 10; k++) {
       const s = socketStates({ port: p.port });
-      expect({ FIN_WAIT1: s.FIN_WAIT1, LAST_ACK: s.LAST_ACK, CLOSING: s.CLOSING }).toEqual({ FIN_WAIT1: 0, LAST_ACK: 0, CLOSING: 0 });
+      expect({ FIN_WAIT1: s.FIN_WAIT1, LAST_ACK: s.LAST_ACK, CLOSING: s.CLOSING }).toEqual({
+        FIN_WAIT1: 0,
+        LAST_ACK: 0,
+        CLOSING: 0,
+      });
       await sleep(100);
     }
   });

@@ -17,23 +17,34 @@ const modules: Record<string, unknown> = {
   'framecodec/node': framecodecNode,
 };
 
-const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (m: unknown) => Promise<Record<string, unknown>>;
+const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
+  ...args: string[]
+) => (m: unknown) => Promise<Record<string, unknown>>;
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const doc = readme.slice(readme.indexOf('## TCP connections'), readme.indexOf('\n## ', readme.indexOf('## TCP connections') + 1));
+const doc = readme.slice(
+  readme.indexOf('## TCP connections'),
+  readme.indexOf('\n## ', readme.indexOf('## TCP connections') + 1),
+);
 const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
 
 /** `import x from 'm'` / `import { a, b } from 'm'` become reads of `__m`. */
 function toFunctionBody(code: string): { body: string; checks: Array<[string, string]> } {
   const body = code
-    .replace(/^import (\w+) from '([^']+)';$/gm, (_, name, mod) => `const ${name} = __m[${JSON.stringify(mod)}].default;`)
-    .replace(/^import \{([^}]+)\} from '([^']+)';$/gm, (_, names, mod) => `const {${names}} = __m[${JSON.stringify(mod)}];`);
+    .replace(
+      /^import (\w+) from '([^']+)';$/gm,
+      (_, name, mod) => `const ${name} = __m[${JSON.stringify(mod)}].default;`,
+    )
+    .replace(
+      /^import \{([^}]+)\} from '([^']+)';$/gm,
+      (_, names, mod) => `const {${names}} = __m[${JSON.stringify(mod)}];`,
+    );
   const checks = [...code.matchAll(/\/\/ (\w+): (\[[^\]]*\])/g)].map((m) => [m[1], m[2]] as [string, string]);
   const names = checks.map(([n]) => n);
   return { body: `${body}\nreturn { ${names.join(', ')} };`, checks };
 }
 
-test('the README\'s TCP section has the examples this test expects', () => {
+test("the README's TCP section has the examples this test expects", () => {
   expect(blocks.length).toBe(4);
 });
 

@@ -2,15 +2,30 @@
 // restored by framed() for each framing scheme.
 import { afterEach, describe, expect, test } from 'vitest';
 import {
-  DelimiterDecoder, DelimiterEncoder, FixedLengthDecoder, FixedLengthEncoder, LengthFieldDecoder,
-  LengthFieldEncoder, LineDecoder, type FrameDecoder, type FrameEncoder as BaseEncoder,
+  DelimiterDecoder,
+  DelimiterEncoder,
+  FixedLengthDecoder,
+  FixedLengthEncoder,
+  LengthFieldDecoder,
+  LengthFieldEncoder,
+  LineDecoder,
+  type FrameDecoder,
+  type FrameEncoder as BaseEncoder,
 } from '../../src/index.js';
 
 /** The framecodec encoders all have encodeAll. */
 type FrameEncoder = BaseEncoder & { encodeAll(payloads: Uint8Array[]): Uint8Array };
 import { framed } from '../../src/node.js';
 import {
-  packetEffects, pair, randomBytes, randomLetters, recordReads, rng, sameFrames, within, type Pair,
+  packetEffects,
+  pair,
+  randomBytes,
+  randomLetters,
+  recordReads,
+  rng,
+  sameFrames,
+  within,
+  type Pair,
 } from './tcp_helpers.js';
 
 interface Scheme {
@@ -73,7 +88,8 @@ async function transfer(
   payloads: Uint8Array[],
   send: (client: Pair['client'], wire: Uint8Array[]) => Promise<void>,
 ): Promise<{ frames: Uint8Array[]; wireLengths: number[]; reads: number[] }> {
-  const p = (open = await pair());
+  const p = await pair();
+  open = p;
   const encoder = scheme.encoder();
   const wire = payloads.map((x) => encoder.encode(x));
   const reads = recordReads(p.accepted);
@@ -108,7 +124,7 @@ describe.each([...schemes, fixed(24)])('$name', (scheme) => {
     const rand = rng(0x5eed02);
     const size = scheme.name.startsWith('Fixed') ? 24 : 0;
     const payloads: Uint8Array[] = [];
-    for (let total = 0; total < 300_000;) {
+    for (let total = 0; total < 300_000; ) {
       payloads.push(scheme.payload(rand, size || rand(1500)));
       total += payloads[payloads.length - 1].length + 1;
     }

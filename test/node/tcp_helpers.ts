@@ -33,7 +33,10 @@ export async function pair(options: PairOptions = {}): Promise<Pair> {
   await within(once(client, 'connect'), 5000, 'connect');
   const [accepted] = await within(acceptedP, 5000, 'accept');
   return {
-    port, server, client, accepted,
+    port,
+    server,
+    client,
+    accepted,
     async dispose() {
       client.destroy();
       accepted.destroy();
@@ -71,7 +74,7 @@ export function rng(seed: number): (n: number) => number {
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n | 0;
+    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n) | 0;
   };
 }
 
@@ -103,7 +106,10 @@ export function recordReads(socket: net.Socket): number[] {
 export function packetEffects(frameLengths: number[], readSizes: number[]): { sticky: number; split: number } {
   const boundaries: number[] = [];
   let at = 0;
-  for (const n of readSizes) boundaries.push((at += n));
+  for (const n of readSizes) {
+    at += n;
+    boundaries.push(at);
+  }
   let sticky = 0;
   let split = 0;
   let start = 0;
@@ -126,7 +132,12 @@ export function packetEffects(frameLengths: number[], readSizes: number[]): { st
 export function sameFrames(actual: Uint8Array[], expected: Uint8Array[]): string | null {
   if (actual.length !== expected.length) return `got ${actual.length} frames, expected ${expected.length}`;
   for (let k = 0; k < expected.length; k++) {
-    if (Buffer.compare(Buffer.from(actual[k].buffer, actual[k].byteOffset, actual[k].length), Buffer.from(expected[k])) !== 0) {
+    if (
+      Buffer.compare(
+        Buffer.from(actual[k].buffer, actual[k].byteOffset, actual[k].length),
+        Buffer.from(expected[k]),
+      ) !== 0
+    ) {
       return `frame ${k} differs (${actual[k].length} bytes, expected ${expected[k].length})`;
     }
   }

@@ -3,8 +3,18 @@
 // memory grows, the receive area moves, or init() swaps the engine between reads.
 import { afterEach, describe, expect, test } from 'vitest';
 import {
-  DelimiterDecoder, DelimiterEncoder, FixedLengthDecoder, FixedLengthEncoder, InvalidOptionError, LengthFieldDecoder,
-  LengthFieldEncoder, LineDecoder, backend, init, type FrameDecoder, type FrameEncoder as BaseEncoder,
+  DelimiterDecoder,
+  DelimiterEncoder,
+  FixedLengthDecoder,
+  FixedLengthEncoder,
+  InvalidOptionError,
+  LengthFieldDecoder,
+  LengthFieldEncoder,
+  LineDecoder,
+  backend,
+  init,
+  type FrameDecoder,
+  type FrameEncoder as BaseEncoder,
 } from '../../src/index.js';
 
 /** The framecodec encoders all have encodeAll. */
@@ -28,8 +38,18 @@ interface Scheme {
 }
 
 const schemes: Scheme[] = [
-  { name: 'LengthFieldDecoder', decoder: () => new LengthFieldDecoder(), encoder: () => new LengthFieldEncoder(), payload: randomBytes },
-  { name: 'LineDecoder', decoder: () => new LineDecoder(), encoder: () => new DelimiterEncoder({ delimiter: '\r\n' }), payload: randomLetters },
+  {
+    name: 'LengthFieldDecoder',
+    decoder: () => new LengthFieldDecoder(),
+    encoder: () => new LengthFieldEncoder(),
+    payload: randomBytes,
+  },
+  {
+    name: 'LineDecoder',
+    decoder: () => new LineDecoder(),
+    encoder: () => new DelimiterEncoder({ delimiter: '\r\n' }),
+    payload: randomLetters,
+  },
   {
     name: 'DelimiterDecoder',
     decoder: () => new DelimiterDecoder({ delimiter: ['#END#', '||'] }),
@@ -47,7 +67,9 @@ const schemes: Scheme[] = [
 /** Small frames (sticky) and large ones (split over 64 KiB reads). */
 function payloads(scheme: Scheme, seed: number): Uint8Array[] {
   const rand = rng(seed);
-  return Array.from({ length: 600 }, (_, k) => scheme.payload(rand, k % 100 === 7 ? 70_000 + rand(200_000) : rand(300)));
+  return Array.from({ length: 600 }, (_, k) =>
+    scheme.payload(rand, k % 100 === 7 ? 70_000 + rand(200_000) : rand(300)),
+  );
 }
 
 /** Receives frames into an array; nothing is consumed until the end, so early frames must stay intact. */
@@ -70,7 +92,8 @@ async function receive(
   options: { zeroCopy: boolean; between?: (k: number) => Promise<void> | void },
 ): Promise<{ frames: Uint8Array[]; reads: number; inPlace: number }> {
   const onread = options.zeroCopy ? zeroCopyOnread() : undefined;
-  const p = (open = await pair({ connect: onread ? { onread } : {} }));
+  const p = await pair({ connect: onread ? { onread } : {} });
+  open = p;
   const conn = framed(p.client, { decoder, onread, highWaterMark: 64 << 20 });
   const frames = collect(conn);
   for (let k = 0; k < batches.length; k++) {
@@ -180,8 +203,12 @@ test('a FrameDecoder without decodeRanges (a wrapper) is fed with decode() and g
     reset: () => inner.reset(),
     free: () => inner.free(),
     [Symbol.dispose]: () => inner.free(),
-    get buffered() { return inner.buffered; },
-    get stats() { return inner.stats; },
+    get buffered() {
+      return inner.buffered;
+    },
+    get stats() {
+      return inner.stats;
+    },
   };
   const r = await receive(wrapper, [wire.subarray(0, 5000), wire.subarray(5000)], { zeroCopy: true });
   expect(sameFrames(r.frames, sent)).toBeNull();
@@ -203,7 +230,8 @@ test('zeroCopyOnread(onRead) hands each read to the callback, in the receive are
       for (let i = 0; i < count; i++) frames.push(source.slice(offsets[2 * i], offsets[2 * i + 1]));
     });
   });
-  const p = (open = await pair({ connect: { onread } }));
+  const p = await pair({ connect: { onread } });
+  open = p;
   const ended = new Promise((resolve) => p.client.once('end', resolve)); // no resume() needed
   p.accepted.end(wire);
   await within(ended, 10_000, 'end');
@@ -217,11 +245,13 @@ test('zeroCopyOnread(onRead) hands each read to the callback, in the receive are
 
 test('an onread object serves one connection, and framed() accepts only zeroCopyOnread() objects', async () => {
   const onread = zeroCopyOnread();
-  const p = (open = await pair({ connect: { onread } }));
+  const p = await pair({ connect: { onread } });
+  open = p;
   framed(p.client, { decoder: new LineDecoder(), onread });
   const listeners = p.client.listenerCount('end');
   expect(() => framed(p.client, { decoder: new LineDecoder(), onread })).toThrow(InvalidOptionError);
   expect(p.client.listenerCount('end')).toBe(listeners); // a rejected framed() leaves the socket alone
-  expect(() => framed(p.accepted, { decoder: new LineDecoder(), onread: { buffer: new Uint8Array(8), callback: () => true } }))
-    .toThrow(InvalidOptionError);
+  expect(() =>
+    framed(p.accepted, { decoder: new LineDecoder(), onread: { buffer: new Uint8Array(8), callback: () => true } }),
+  ).toThrow(InvalidOptionError);
 });

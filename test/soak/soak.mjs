@@ -207,8 +207,10 @@ const server = net.createServer({ allowHalfOpen: true }, (socket) => {
       try {
         for await (const frame of conn) {
           const { conn: id, seq, sum } = scheme.form.read(frame);
-          if (seq !== expectSeq) problem(`server: connection ${id} frame ${seq} arrived when ${expectSeq} was expected`);
-          if (fnv(frame, scheme.form.header, frame.length) !== sum) problem(`server: connection ${id} frame ${seq} fails its checksum`);
+          if (seq !== expectSeq)
+            problem(`server: connection ${id} frame ${seq} arrived when ${expectSeq} was expected`);
+          if (fnv(frame, scheme.form.header, frame.length) !== sum)
+            problem(`server: connection ${id} frame ${seq} fails its checksum`);
           expectSeq = seq + 1;
           stats.serverFrames++;
           if (!conn.write(scheme.fixed ? frame : frame)) await once(conn, 'drain');
@@ -264,7 +266,13 @@ async function client(id) {
         }
         inFlightBytes -= want.length;
         const { seq, sum } = scheme.form.read(echo);
-        if (echo.length !== want.length || Buffer.compare(Buffer.from(echo.buffer, echo.byteOffset, echo.length), Buffer.from(want.buffer, want.byteOffset, want.length)) !== 0) {
+        if (
+          echo.length !== want.length ||
+          Buffer.compare(
+            Buffer.from(echo.buffer, echo.byteOffset, echo.length),
+            Buffer.from(want.buffer, want.byteOffset, want.length),
+          ) !== 0
+        ) {
           problem(`client ${id}: echo of frame ${scheme.form.read(want).seq} differs (got seq ${seq})`);
         } else if (fnv(echo, scheme.form.header, echo.length) !== sum) {
           problem(`client ${id}: echo of frame ${seq} fails its checksum`);
@@ -299,7 +307,9 @@ async function client(id) {
     const now = Date.now();
     if (!opt.json && now - lastReport > 10_000) {
       lastReport = now;
-      process.stderr.write(`  ${((now - started) / 1000).toFixed(0)} s: ${stats.sent} sent, ${stats.echoed} echoed, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`);
+      process.stderr.write(
+        `  ${((now - started) / 1000).toFixed(0)} s: ${stats.sent} sent, ${stats.echoed} echoed, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`,
+      );
     }
   }
   await conn.end(); // half-close: the server echoes what is left, then closes
@@ -319,13 +329,20 @@ stats.peakRss = Math.max(stats.peakRss, process.resourceUsage().maxRSS * 1024);
 let lingering = null;
 for (let k = 0; k < 50; k++) {
   const s = socketStates({ port });
-  lingering = { FIN_WAIT1: s.FIN_WAIT1, CLOSE_WAIT: s.CLOSE_WAIT, LAST_ACK: s.LAST_ACK, CLOSING: s.CLOSING, ESTABLISHED: s.ESTABLISHED };
+  lingering = {
+    FIN_WAIT1: s.FIN_WAIT1,
+    CLOSE_WAIT: s.CLOSE_WAIT,
+    LAST_ACK: s.LAST_ACK,
+    CLOSING: s.CLOSING,
+    ESTABLISHED: s.ESTABLISHED,
+  };
   if (Object.values(lingering).every((n) => n === 0)) break;
   await new Promise((r) => setTimeout(r, 100));
 }
 if (!Object.values(lingering).every((n) => n === 0)) problem(`sockets left behind: ${JSON.stringify(lingering)}`);
 if (stats.echoed !== stats.sent) problem(`${stats.sent} frames sent, ${stats.echoed} echoed`);
-if (stats.serverFrames !== stats.sent) problem(`${stats.sent} frames sent, ${stats.serverFrames} received by the server`);
+if (stats.serverFrames !== stats.sent)
+  problem(`${stats.sent} frames sent, ${stats.serverFrames} received by the server`);
 
 const summary = {
   seed: SEED,
@@ -345,8 +362,12 @@ const summary = {
 if (opt.json) {
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 } else {
-  console.log(`soak: ${CONNECTIONS} connections (${stats.zeroCopyConnections} zero-copy) over ${schemes.length} schemes, seed ${SEED}`);
-  console.log(`  frames sent ${stats.sent}, echoed ${stats.echoed}, decoded in all ${summary.framesDecoded} (${summary.framesPerSecond}/s)`);
+  console.log(
+    `soak: ${CONNECTIONS} connections (${stats.zeroCopyConnections} zero-copy) over ${schemes.length} schemes, seed ${SEED}`,
+  );
+  console.log(
+    `  frames sent ${stats.sent}, echoed ${stats.echoed}, decoded in all ${summary.framesDecoded} (${summary.framesPerSecond}/s)`,
+  );
   console.log(`  bytes ${stats.bytes} (${(stats.bytes / 2 ** 30).toFixed(2)} GiB) in ${summary.seconds} s`);
   console.log(`  peak RSS ${summary.peakRssMiB} MiB; sockets left: ${JSON.stringify(lingering)}`);
   console.log(`  errors: ${stats.errors.length ? `\n    ${stats.errors.join('\n    ')}` : 'none'}`);
