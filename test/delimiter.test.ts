@@ -404,10 +404,14 @@ describe('properties', () => {
   });
 
   test('long inputs cross the 64-byte SIMD groups: the reference outcome under any chunking', () => {
-    // Sparse and dense delimiters over several hundred bytes, so that matches, look-backs
-    // (\r before \n) and pending starts fall on every position of a 64-byte group.
+    // Sparse and dense delimiters over up to 1,500 bytes, so that matches, look-backs
+    // (\r before \n) and pending starts fall on every position of a 64-byte group, and
+    // gaps of 60-400 bytes enter and leave the 128-byte skip loop at every position.
     const longInput = fc
-      .tuple(fc.array(fc.constantFrom(...alphabet, 0x78), { maxLength: 700 }), fc.integer({ min: 0, max: 8 }))
+      .tuple(
+        fc.array(fc.constantFrom(...alphabet, 0x78), { maxLength: 1500, size: 'max' }), // (fast-check's default size stops near 10)
+        fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 60, max: 400 })),
+      )
       .map(([a, sparsity]) => Uint8Array.from(a.map((b, k) => (k % (sparsity + 1) === 0 ? b : 0x78))));
     const sets = fc.oneof(
       fc.array(delimiterBytes, { minLength: 1, maxLength: 3 }),
@@ -421,7 +425,7 @@ describe('properties', () => {
         sets,
         delimiterOptions,
         longInput,
-        fc.array(fc.nat(700), { maxLength: 6 }),
+        fc.array(fc.nat(1500), { maxLength: 6 }),
         (delimiters, o, input, cuts) => {
           const options = { ...o, delimiters: [...delimiters] };
           const discards: { bytes: number; offset: number }[] = [];
