@@ -77,6 +77,34 @@ function candidates(v: v128, k: u32, b0: v128, b1: v128, b2: v128, b3: v128): v1
   return v128.or(v128.or(i8x16.eq(v, b0), i8x16.eq(v, b1)), v128.or(i8x16.eq(v, b2), i8x16.eq(v, b3)));
 }
 
+// A 128-byte stretch with no lane equal to one of the k first bytes? k is a
+// literal at every call site, so each inlined copy keeps only its own compares.
+@inline
+function clear128(at: usize, k: u32, b0: v128, b1: v128, b2: v128, b3: v128): bool {
+  const lo = v128.or(
+    v128.or(candidates(v128.load(at), k, b0, b1, b2, b3), candidates(v128.load(at, 16), k, b0, b1, b2, b3)),
+    v128.or(candidates(v128.load(at, 32), k, b0, b1, b2, b3), candidates(v128.load(at, 48), k, b0, b1, b2, b3)),
+  );
+  const hi = v128.or(
+    v128.or(candidates(v128.load(at, 64), k, b0, b1, b2, b3), candidates(v128.load(at, 80), k, b0, b1, b2, b3)),
+    v128.or(candidates(v128.load(at, 96), k, b0, b1, b2, b3), candidates(v128.load(at, 112), k, b0, b1, b2, b3)),
+  );
+  return !v128.any_true(v128.or(lo, hi));
+}
+
+// Skips 128-byte stretches that hold no candidate; returns the first block that may.
+@inline
+function skipClear(data: usize, block: i32, len: i32, k: u32, b0: v128, b1: v128, b2: v128, b3: v128): i32 {
+  if (k == 1) {
+    while (block + 128 <= len && clear128(data + <usize>block, 1, b0, b1, b2, b3)) block += 128;
+  } else if (k == 2) {
+    while (block + 128 <= len && clear128(data + <usize>block, 2, b0, b1, b2, b3)) block += 128;
+  } else {
+    while (block + 128 <= len && clear128(data + <usize>block, 4, b0, b1, b2, b3)) block += 128;
+  }
+  return block;
+}
+
 /**
  * Scans data[from, len) for delimiters and writes up to `cap` matches to `out`.
  * Returns the number of matches; `resumeAt()` then gives where the next scan starts.
@@ -108,6 +136,11 @@ function candidates(v: v128, k: u32, b0: v128, b1: v128, b2: v128, b3: v128): v1
  *    candidate, verified as above (or taken as is when every delimiter is one
  *    byte). Bits inside a match just recorded are skipped. Dense matches (short
  *    frames) cost a few instructions each, with no reload.
+ *    After a block without candidates the scan is likely inside a long frame,
+ *    so it switches to a loop of 128-byte steps with the compares for this k
+ *    only (`k` is otherwise tested per vector); it returns to 64-byte blocks at
+ *    the first stretch that may hold a candidate, which dense input (short
+ *    frames) never leaves.
  * 3. Tail: the last len % 64 bytes go through the plain loop, so no load reads
  *    past data + len.
  *
@@ -138,7 +171,7 @@ export function scanDelimiters(table: usize, data: usize, from: i32, len: i32, f
         const c3 = candidates(v128.load(at, 48), k, b0, b1, b2, b3);
         // 1. skip: nothing in these 64 bytes can start a delimiter
         if (!v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) {
-          block += 64;
+          block = skipClear(data, block + 64, len, k, b0, b1, b2, b3);
           continue;
         }
         // 2. walk: one bit per candidate, lowest first
