@@ -207,7 +207,11 @@ export class Engine {
 }
 
 // ---------------------------------------------------------------------------
-// Selection: chosen once at import, replaceable by init().
+// Selection: the default engine is chosen on first use (the first decoder,
+// DelimiterEncoder, zero-copy read or backend() call), so that an init() that
+// runs before it decides alone: init({ backend: 'js' }) on a page whose CSP
+// forbids WebAssembly then never attempts to compile it. Everything stays
+// synchronous, so the package is still ready on import.
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const bin = atob(text);
@@ -230,17 +234,26 @@ function jsEngine(): Engine {
   return new Engine('js', jsScanners(memory), memory);
 }
 
-/** Compiles one of the embedded builds synchronously; null when this runtime refuses it. */
+/** Why the last embedded() returned null, when the runtime refused a valid module. */
+let refusal: unknown = null;
+
+/** Compiles one of the embedded builds synchronously; null when this runtime cannot or will not. */
 function embedded(kind: 'wasm-simd' | 'wasm'): Engine | null {
+  refusal = null;
+  if (typeof WebAssembly !== 'object') return null;
+  const bytes = decodeBase64(kind === 'wasm-simd' ? SIMD_WASM : SCALAR_WASM);
+  if (!WebAssembly.validate(bytes)) return null; // e.g. no SIMD in this runtime
   try {
-    if (typeof WebAssembly !== 'object') return null;
-    const bytes = decodeBase64(kind === 'wasm-simd' ? SIMD_WASM : SCALAR_WASM);
-    if (!WebAssembly.validate(bytes)) return null;
     return fromModule(new WebAssembly.Module(bytes));
-  } catch {
-    // No WebAssembly, a CSP without 'wasm-unsafe-eval', or a main-thread size limit.
+  } catch (error) {
+    refusal = error; // a CSP without 'wasm-unsafe-eval', or a main-thread size limit
     return null;
   }
+}
+
+/** The best embedded build. A refusal of the SIMD build (a CSP) would refuse the scalar one alike: not tried. */
+function bestEmbedded(): Engine | null {
+  return embedded('wasm-simd') ?? (refusal === null ? embedded('wasm') : null);
 }
 
 /**
@@ -271,11 +284,21 @@ function defaultEngine(): Engine {
   const forced = envBackend();
   if (forced === 'js') return jsEngine();
   if (forced === 'wasm') return embedded('wasm') ?? jsEngine();
-  return embedded('wasm-simd') ?? embedded('wasm') ?? jsEngine();
+  return bestEmbedded() ?? jsEngine();
 }
 
-/** The engine every decoder uses for its next call. */
-export let engine: Engine = defaultEngine();
+/**
+ * The engine every decoder uses for its next call. Null until {@link useEngine}
+ * or init() first sets it; every path to a scanner passes through a constructor
+ * that calls useEngine() first.
+ */
+export let engine: Engine = null as unknown as Engine;
+
+/** The engine, choosing the default one on first use. */
+export function useEngine(): Engine {
+  if (engine === null) engine = defaultEngine();
+  return engine;
+}
 
 /** Options of {@link init}. */
 export interface InitOptions {
@@ -317,8 +340,16 @@ export async function init(options: InitOptions = {}): Promise<void> {
     return;
   }
   if (wasm === undefined) {
-    const e = wanted === 'wasm' ? (embedded('wasm-simd') ?? embedded('wasm')) : defaultEngine();
-    if (!e) throw new FramingError('ERR_UNSUPPORTED_PLATFORM', 'WebAssembly is not available in this runtime');
+    const e = wanted === 'wasm' ? bestEmbedded() : defaultEngine();
+    if (!e) {
+      if (refusal === null)
+        throw new FramingError('ERR_UNSUPPORTED_PLATFORM', 'WebAssembly is not available in this runtime');
+      throw new FramingError(
+        'ERR_UNSUPPORTED_PLATFORM',
+        `this runtime refused to compile WebAssembly (${String(refusal)}); a Content-Security-Policy without 'wasm-unsafe-eval' does this: use init({ backend: 'js' })`,
+        { cause: refusal },
+      );
+    }
     engine = e;
     return;
   }
@@ -353,5 +384,5 @@ async function compile(source: BufferSource | WebAssembly.Module | URL | Respons
  * ```
  */
 export function backend(): Backend {
-  return engine.name;
+  return useEngine().name;
 }

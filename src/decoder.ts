@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { engine, RESERVE, WINDOW } from './_engine.js';
+import { engine, RESERVE, useEngine, WINDOW } from './_engine.js';
 import { FramingError, InvalidOptionError } from './errors.js';
 import type { DiscardInfo } from './_options.js';
 import { describe } from './_options.js';
@@ -85,7 +85,9 @@ export abstract class BaseDecoder implements FrameDecoder {
   /** Set during decodeRanges(): the hot loops add ranges here instead of making views. */
   protected ranges: Ranges | null = null;
 
-  constructor(private readonly onDiscard: ((info: DiscardInfo) => void) | undefined) {}
+  constructor(private readonly onDiscard: ((info: DiscardInfo) => void) | undefined) {
+    useEngine();
+  }
 
   protected abstract push(chunk: Uint8Array, out: Uint8Array[]): void;
   protected abstract finish(out: Uint8Array[]): void;

@@ -22,7 +22,7 @@
  * @module
  */
 import { Carry, concat } from './_carry.js';
-import { engine, OUT_CAP, WINDOW } from './_engine.js';
+import { engine, OUT_CAP, useEngine, WINDOW } from './_engine.js';
 import { BaseDecoder, emit, toBytes } from './decoder.js';
 import { DelimiterInPayloadError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
 import {
@@ -502,7 +502,7 @@ export class DelimiterEncoder {
 
 /** Position of the first delimiter in a ++ b (the stream ends after b), or -1. */
 function firstMatch(set: DelimiterSet, a: Uint8Array, b: Uint8Array): number {
-  const e = engine;
+  const e = useEngine();
   const total = a.length + b.length;
   const window = Math.max(WINDOW, 2 * set.maxLength);
   let pos = 0;

@@ -20,7 +20,7 @@
  * @module
  */
 import type { OnReadOpts } from 'node:net';
-import { engine, type Engine } from './_engine.js';
+import { type Engine, engine, useEngine } from './_engine.js';
 import { InvalidOptionError } from './errors.js';
 import { describe } from './_options.js';
 
@@ -43,7 +43,7 @@ export class ZeroCopyReceiver {
 
   /** onread.buffer: a fresh view each time (an older one may have been detached). */
   issue(): Uint8Array {
-    const e = engine; // a live binding: init() may have replaced the engine
+    const e = useEngine(); // a live binding: init() may have replaced the engine
     const area = e.receiveArea();
     this.#engine = e;
     this.#offset = area.byteOffset;

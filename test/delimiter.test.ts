@@ -11,9 +11,11 @@ import {
   type DelimiterDecoderOptions,
   type FrameDecoder,
 } from '../src/index.js';
-import { engine } from '../src/_engine.js';
+import { engine, useEngine } from '../src/_engine.js';
 import { apply, bytes, bytewise, chunking, cut, expectError, feedMode, hex, run, text } from './_harness.js';
 import { refDelimiter, type RefDelimiterOptions } from './_reference.js';
+
+useEngine(); // the default engine is chosen on first use; these tests read `engine` before any decoder exists
 
 /** Feeds string chunks, then end(); returns the frames as text. */
 function feed(decoder: FrameDecoder, ...chunks: string[]): string[] {

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
 import { backend, DelimiterDecoder, init, InvalidOptionError, LengthFieldDecoder, LineDecoder } from '../src/index.js';
-import { engine } from '../src/_engine.js';
+import { engine, useEngine } from '../src/_engine.js';
 import { bytes, text } from './_harness.js';
+
+useEngine(); // the default engine is chosen on first use; these tests read `engine` before any decoder exists
 
 const initial = backend();
 

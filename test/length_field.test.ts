@@ -10,9 +10,11 @@ import {
   TruncatedFrameError,
   type LengthFieldDecoderOptions,
 } from '../src/index.js';
-import { engine } from '../src/_engine.js';
+import { engine, useEngine } from '../src/_engine.js';
 import { apply, bytes, bytewise, chunking, cut, expectError, feedMode, hex, run, text } from './_harness.js';
 import { refLengthField, type RefLengthOptions } from './_reference.js';
+
+useEngine(); // the default engine is chosen on first use; these tests read `engine` before any decoder exists
 
 const h = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const HELLO = Buffer.from('HELLO, WORLD').toString('hex');

@@ -107,6 +107,29 @@ describe('the conformance suite in Chromium', () => {
     assert.ok(result.fingerprint === expected, 'the js engine under CSP gives different frames');
   });
 
+  test("under that CSP, WebAssembly is asked for once, and never when init({ backend: 'js' }) comes first", {
+    timeout: 30_000,
+  }, async () => {
+    // The SIMD build is refused, so the scalar build (refused alike) is not tried.
+    const lazy = await resultOf(`${server.url}/page/csp?csp=1`);
+    assert.deepEqual(lazy.frames, ['a', 'bc']);
+    assert.equal(lazy.backend, 'js');
+    assert.equal(lazy.violations.length, 1, `violations: ${JSON.stringify(lazy.violations)}`);
+    // The engine is chosen on first use, so an early init({ backend: 'js' }) decides alone.
+    const first = await resultOf(`${server.url}/page/csp?csp=1&first=js`);
+    assert.deepEqual(first.frames, ['a', 'bc']);
+    assert.equal(first.backend, 'js');
+    assert.deepEqual(first.violations, []);
+    // Asking for WebAssembly anyway names the refusal and the way out.
+    assert.equal(first.wasmError?.name, 'FramingError');
+    assert.equal(first.wasmError?.code, 'ERR_UNSUPPORTED_PLATFORM');
+    assert.match(
+      first.wasmError.message,
+      /^this runtime refused to compile WebAssembly \(CompileError: .+\); a Content-Security-Policy without 'wasm-unsafe-eval' does this: use init\(\{ backend: 'js' \}\)$/,
+    );
+    assert.match(first.wasmError.cause, /^CompileError: /);
+  });
+
   test("globalThis.WebAssembly deleted before import: backend() is 'js', same results", {
     timeout: 60_000,
   }, async () => {
