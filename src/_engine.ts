@@ -359,18 +359,48 @@ export async function init(options: InitOptions = {}): Promise<void> {
       "WebAssembly is not available in this runtime; use init({ backend: 'js' })",
     );
   }
-  engine = fromModule(await compile(wasm));
+  const module = await compile(wasm);
+  try {
+    engine = fromModule(module);
+  } catch (error) {
+    if (error instanceof InvalidOptionError) throw error;
+    throw new InvalidOptionError('wasm', `the wasm module cannot be instantiated: ${String(error)}`, { cause: error });
+  }
 }
 
+/** The module behind init({ wasm }); every failure is an InvalidOptionError naming `wasm`, the runtime's error as cause. */
 async function compile(source: BufferSource | WebAssembly.Module | URL | Response): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
-  if (typeof URL !== 'undefined' && source instanceof URL) source = await fetch(source);
+  if (typeof URL !== 'undefined' && source instanceof URL) {
+    const url = source;
+    try {
+      source = await fetch(url);
+    } catch (error) {
+      // Node's fetch, for one, does not read file: URLs.
+      const hint = url.protocol === 'file:' ? '; pass the bytes instead (e.g. await readFile(url))' : '';
+      throw new InvalidOptionError(
+        'wasm',
+        `fetching the wasm module from ${url.href} failed: ${String(error)}${hint}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  let bytes: BufferSource;
   if (typeof Response !== 'undefined' && source instanceof Response) {
     if (!source.ok) throw new InvalidOptionError('wasm', `fetching the wasm module failed: HTTP ${source.status}`);
-    return WebAssembly.compile(await source.arrayBuffer());
+    bytes = await source.arrayBuffer();
+  } else if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
+    bytes = source as BufferSource;
+  } else {
+    throw new InvalidOptionError('wasm', 'wasm must be a BufferSource, a WebAssembly.Module, a URL or a Response');
   }
-  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return WebAssembly.compile(source as BufferSource);
-  throw new InvalidOptionError('wasm', 'wasm must be a BufferSource, a WebAssembly.Module, a URL or a Response');
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (error) {
+    throw new InvalidOptionError('wasm', `wasm is not a valid WebAssembly module: ${String(error)}`, { cause: error });
+  }
 }
 
 /**

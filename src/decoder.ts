@@ -59,7 +59,10 @@ const disposeSymbol: typeof Symbol.dispose =
   (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
 /** Turns what the caller passed into a Uint8Array view (no copy). */
-export function toBytes(chunk: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
+export function toBytes(
+  chunk: Uint8Array | ArrayBuffer | ArrayBufferView,
+  what: 'chunk' | 'payload' = 'chunk',
+): Uint8Array {
   if (chunk instanceof Uint8Array) return chunk;
   if (
     chunk instanceof ArrayBuffer ||
@@ -68,7 +71,18 @@ export function toBytes(chunk: Uint8Array | ArrayBuffer | ArrayBufferView): Uint
     return new Uint8Array(chunk);
   }
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  throw new InvalidOptionError('chunk', `chunk must be a Uint8Array or an ArrayBuffer, got ${describe(chunk)}`);
+  throw new InvalidOptionError(what, `${what} must be a Uint8Array or an ArrayBuffer, got ${describe(chunk)}`);
+}
+
+/** The payloads of an encoder's encodeAll() as byte views (no copy). */
+export function payloadList(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array[] {
+  if (typeof (payloads as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== 'function') {
+    throw new InvalidOptionError(
+      'payloads',
+      `payloads must be an iterable of Uint8Array or ArrayBuffer, got ${describe(payloads)}`,
+    );
+  }
+  return Array.from(payloads, (p) => toBytes(p, 'payload'));
 }
 
 /**

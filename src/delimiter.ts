@@ -23,7 +23,7 @@
  */
 import { Carry, concat } from './_carry.js';
 import { engine, OUT_CAP, useEngine, WINDOW } from './_engine.js';
-import { BaseDecoder, emit, toBytes } from './decoder.js';
+import { BaseDecoder, emit, payloadList, toBytes } from './decoder.js';
 import { DelimiterInPayloadError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
 import {
   boolean,
@@ -465,14 +465,14 @@ export class DelimiterEncoder {
 
   /** The payload followed by the delimiter, in a new buffer. */
   encode(payload: Uint8Array | ArrayBuffer): Uint8Array {
-    const bytes = toBytes(payload);
+    const bytes = toBytes(payload, 'payload');
     this.check(bytes);
     return concat(bytes, 0, bytes.length, this.delimiter, 0, this.delimiter.length);
   }
 
   /** Many frames in one contiguous buffer. */
   encodeAll(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array {
-    const list = Array.from(payloads, toBytes);
+    const list = payloadList(payloads);
     let total = 0;
     for (const p of list) {
       this.check(p);

@@ -112,8 +112,8 @@ export class DelimiterInPayloadError extends FramingError {
 export class InvalidOptionError extends FramingError {
   /** The option's name. */
   readonly option: string;
-  constructor(option: string, message: string) {
-    super('ERR_INVALID_OPTION', message);
+  constructor(option: string, message: string, options: { cause?: unknown } = {}) {
+    super('ERR_INVALID_OPTION', message, options);
     this.option = option;
   }
 }

@@ -16,7 +16,7 @@
  * @module
  */
 import { Carry, concat } from './_carry.js';
-import { BaseDecoder, emit, toBytes } from './decoder.js';
+import { BaseDecoder, emit, payloadList, toBytes } from './decoder.js';
 import { FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
 import { integer, objectOption, plural, trailing, type Trailing } from './_options.js';
 
@@ -144,7 +144,7 @@ export class FixedLengthEncoder {
 
   /** One padded frame, in a new buffer. */
   encode(payload: Uint8Array | ArrayBuffer): Uint8Array {
-    const bytes = toBytes(payload);
+    const bytes = toBytes(payload, 'payload');
     this.check(bytes);
     const frame = new Uint8Array(this.frameLength);
     frame.set(bytes);
@@ -154,7 +154,7 @@ export class FixedLengthEncoder {
 
   /** Many padded frames in one contiguous buffer. */
   encodeAll(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array {
-    const list = Array.from(payloads, toBytes);
+    const list = payloadList(payloads);
     for (const p of list) this.check(p);
     const buf = new Uint8Array(list.length * this.frameLength);
     if (this.padding !== 0) buf.fill(this.padding);

@@ -40,7 +40,7 @@
  */
 import { Carry, concat, hex } from './_carry.js';
 import { engine, OUT_CAP, WINDOW } from './_engine.js';
-import { BaseDecoder, emit, toBytes } from './decoder.js';
+import { BaseDecoder, emit, payloadList, toBytes } from './decoder.js';
 import { CorruptLengthError, FrameTooLongError, TruncatedFrameError } from './errors.js';
 import {
   boolean,
@@ -309,6 +309,7 @@ export class LengthFieldDecoder extends BaseDecoder {
     if (status === TOO_LONG) {
       this.frameLength = e.x.frameLength();
       this.fieldValue = e.x.fieldValue();
+      this.headerLength = e.x.headerLength();
       if (this.failFast && !this.skip) this.fail(this.tooLong());
       this.state = DISCARD;
       this.discardedSoFar = s >= i ? 0 : tail;
@@ -335,10 +336,19 @@ export class LengthFieldDecoder extends BaseDecoder {
 
   private tooLong(): FrameTooLongError {
     return new FrameTooLongError(
-      `frame of ${this.frameLength} bytes (length field ${this.fieldValue}) exceeds maxFrameLength ${this.max} at offset ${this.frameStart}`,
+      `frame of ${this.exactFrameLength()} bytes (length field ${this.fieldValue}) exceeds maxFrameLength ${this.max} at offset ${this.frameStart}`,
       this.max,
       { offset: this.frameStart, frameLength: this.frameLength },
     );
+  }
+
+  /**
+   * The frame length for messages, exact also above 2^53 - 1 (header + field value
+   * + adjustment, each exact on its own), where `frameLength` is the nearest double.
+   */
+  private exactFrameLength(): string {
+    if (Number.isSafeInteger(this.frameLength)) return String(this.frameLength);
+    return String(BigInt(this.headerLength) + BigInt(this.fieldValue) + BigInt(this.adjustment));
   }
 
   private corrupt(fieldBytes: Uint8Array): CorruptLengthError {
@@ -413,7 +423,7 @@ export class LengthFieldEncoder {
 
   /** One frame: header then payload, in a new buffer. */
   encode(payload: Uint8Array | ArrayBuffer): Uint8Array {
-    const bytes = toBytes(payload);
+    const bytes = toBytes(payload, 'payload');
     const value = this.value(bytes.length);
     const header = this.headerLength(value);
     const frame = new Uint8Array(header + bytes.length);
@@ -424,7 +434,7 @@ export class LengthFieldEncoder {
 
   /** Many frames in one contiguous buffer (one socket write instead of many). */
   encodeAll(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array {
-    const list = Array.from(payloads, toBytes);
+    const list = payloadList(payloads);
     const values = list.map((p) => this.value(p.length));
     let total = 0;
     for (let k = 0; k < list.length; k++) total += this.headerLength(values[k]) + list[k].length;

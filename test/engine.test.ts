@@ -32,6 +32,21 @@ describe('engines', () => {
   test('init() rejects what is not a framecodec module, and unknown backends', async () => {
     const empty = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
     await expect(init({ wasm: empty })).rejects.toThrow(InvalidOptionError);
+    // Bytes that are not WebAssembly at all, and a URL Node's fetch cannot read: the
+    // runtime's error becomes the cause of an InvalidOptionError naming `wasm`.
+    const before = backend();
+    const junk = await init({ wasm: new Uint8Array([1, 2, 3]) }).catch((e: unknown) => e);
+    expect(junk).toBeInstanceOf(InvalidOptionError);
+    expect(junk).toMatchObject({ code: 'ERR_INVALID_OPTION', option: 'wasm' });
+    expect((junk as Error).message).toMatch(/^wasm is not a valid WebAssembly module: CompileError: /);
+    expect((junk as Error).cause).toBeInstanceOf(WebAssembly.CompileError);
+    const url = new URL('build/framecodec.simd.wasm', `file://${process.cwd()}/`);
+    const file = await init({ wasm: url }).catch((e: unknown) => e);
+    expect(file).toBeInstanceOf(InvalidOptionError);
+    expect((file as Error).message).toBe(
+      `fetching the wasm module from ${url.href} failed: TypeError: fetch failed; pass the bytes instead (e.g. await readFile(url))`,
+    );
+    expect(backend()).toBe(before); // a failed init() leaves the engine as it was
     await expect(init({ backend: 'gpu' as never })).rejects.toThrow(/^backend must be "wasm" or "js", got "gpu"$/);
   });
 

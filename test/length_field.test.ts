@@ -178,6 +178,23 @@ describe('errors', () => {
     expect((e as FrameTooLongError).frameLength).toBe(11);
   });
 
+  test('frame lengths above 2^53 - 1 are named exactly in the message', () => {
+    // 8-byte field 2^53 - 1, header 8: the frame is 2^53 + 7 bytes, which a double rounds to 2^53 + 8.
+    const e = expectError(
+      () => new LengthFieldDecoder({ lengthFieldLength: 8 }).decode(h('001fffffffffffff')),
+      FrameTooLongError,
+      'ERR_FRAME_TOO_LONG',
+      /^frame of 9007199254740999 bytes \(length field 9007199254740991\) exceeds maxFrameLength 8388608 at offset 0$/,
+    );
+    expect(e.offset).toBe(0);
+    expectError(
+      () => new LengthFieldDecoder({ lengthFieldLength: 8, lengthAdjustment: 100 }).decode(h('001fffffffffffff')),
+      FrameTooLongError,
+      'ERR_FRAME_TOO_LONG',
+      /^frame of 9007199254741099 bytes \(length field 9007199254740991\) exceeds maxFrameLength 8388608 at offset 0$/,
+    );
+  });
+
   test('a frame of exactly maxFrameLength (header included) is accepted', () => {
     expect(decodeAll({ lengthFieldLength: 2, maxFrameLength: 5 }, h('0003 616263'))).toEqual(['616263']);
   });
@@ -407,6 +424,29 @@ describe('LengthFieldEncoder', () => {
   test('encodeAll writes every frame into one buffer', () => {
     const e = new LengthFieldEncoder({ lengthFieldLength: 1 });
     expect(hex(e.encodeAll([bytes('a'), bytes(''), bytes('bc')]))).toBe('0161' + '00' + '026263');
+  });
+
+  test('encode and encodeAll refuse what is not bytes, naming the argument', () => {
+    const e = new LengthFieldEncoder();
+    const a = expectError(
+      () => e.encodeAll(null as never),
+      InvalidOptionError,
+      'ERR_INVALID_OPTION',
+      /^payloads must be an iterable of Uint8Array or ArrayBuffer, got null$/,
+    );
+    expect((a as InvalidOptionError).option).toBe('payloads');
+    expectError(
+      () => e.encodeAll([bytes('a'), 'b' as never]),
+      InvalidOptionError,
+      'ERR_INVALID_OPTION',
+      /^payload must be a Uint8Array or an ArrayBuffer, got "b"$/,
+    );
+    expectError(
+      () => e.encode(undefined as never),
+      InvalidOptionError,
+      'ERR_INVALID_OPTION',
+      /^payload must be a Uint8Array or an ArrayBuffer, got undefined$/,
+    );
   });
 
   test('refuses what the field cannot hold, at the sender', () => {
