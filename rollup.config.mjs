@@ -49,6 +49,9 @@ export default [
       format: 'es',
       entryFileNames: kind === 'js' ? '[name].d.ts' : '[name].d.cts',
       chunkFileNames: kind === 'js' ? 'shared/[name].d.ts' : 'shared/[name].d.cts',
+      // The decoders declare [Symbol.dispose]; a project whose `lib` predates it
+      // (es2022, no skipLibCheck) gets the declaration from here, as @types/node does.
+      banner: '/// <reference lib="esnext.disposable" />',
     },
   })),
 ];
