@@ -1,12 +1,54 @@
-// Private: the bytes a decoder holds for an incomplete frame.
+// Private: the bytes a decoder holds for an incomplete frame, and the buffers of
+// the frames that span chunks.
 //
-// Frames handed to callers must never change, so a buffer whose bytes were handed
-// out (`take`) is never written again: the carry forgets it and starts a new one.
-// Growth is geometric (linear total copying) but capped by `limit`, the most the
-// frame can need. A caller that knows the frame's length (a parsed header) passes
-// it as `exact`: once an eighth of the frame has arrived the buffer is allocated at
-// that length, once, so an untrusted length field never makes it allocate more than
-// eight times the bytes that actually arrived.
+// Two kinds of buffer, because V8 makes typed arrays above 64 bytes expensive
+// (each gets an off-heap backing store: ~0.3-1.4 µs to allocate, and GC work),
+// and with 1,460-byte reads nearly every chunk ends inside a frame:
+//
+//   carry.buf   the decoder's own scratch: holds the start of the unfinished
+//               frame, is reused from frame to frame, and never handed out while
+//               it is reused. Released when a call ends with nothing held, so an
+//               idle decoder at a frame boundary owns no buffer.
+//   frames      a frame that spans chunks is copied out of the scratch (with the
+//               rest of it from the new chunk) into a slab, below: one copy of
+//               bytes already in cache instead of one allocation per frame.
+//
+// A frame larger than SLAB_MAX is not copied: its scratch is handed out whole
+// and forgotten (a new one starts), since copying would cost more than the
+// allocation it saves. Growth is geometric (linear total copying) but capped by
+// `limit`, the most the frame can need. A caller that knows the frame's length
+// (a parsed header) passes it as `hint`: once an eighth of the frame has arrived
+// the scratch is allocated at that length, once, so an untrusted length field
+// never makes it allocate more than eight times the bytes that actually arrived.
+
+/** Frames up to this length are carved from a slab; larger ones get their own buffer. */
+export const SLAB_MAX = 2048;
+const SLAB = 16 * 1024;
+
+/**
+ * The current slab: frames are carved from it front to back and no byte of it is
+ * ever written twice, so carved frames stay stable (as Node's Buffer pool).
+ *
+ *   slab  +---------+---------+-----+-------------------------+
+ *         | frame   | frame   | ... | free (slabAt to SLAB)    |
+ *         +---------+---------+-----+-------------------------+
+ *
+ * A carved frame keeps its slab alive while the caller keeps the frame.
+ */
+let slab = new ArrayBuffer(0);
+let slabAt = 0;
+
+/** A new buffer of `n` bytes that nothing else will write: carved from the slab when small. */
+export function frameBuffer(n: number): Uint8Array<ArrayBuffer> {
+  if (n > SLAB_MAX) return new Uint8Array(n);
+  if (slabAt + n > slab.byteLength) {
+    slab = new ArrayBuffer(SLAB);
+    slabAt = 0;
+  }
+  const view = new Uint8Array(slab, slabAt, n);
+  slabAt += (n + 7) & ~7;
+  return view;
+}
 
 export class Carry {
   buf: Uint8Array<ArrayBuffer> | null = null;
@@ -33,21 +75,29 @@ export class Carry {
     if (n < 16) {
       for (let i = 0; i < n; i++) buf[this.len + i] = src[from + i];
     } else {
-      buf.set(src.subarray(from, to), this.len);
+      buf.set(part(src, from, to), this.len);
     }
     this.len = need;
   }
 
-  /** Hands out the held bytes [from, len) as a view and forgets the buffer. */
+  /** The held bytes [from, len) as a stable frame; the carry is then empty. */
   take(from = 0): Uint8Array {
-    const frame = this.buf === null ? new Uint8Array(0) : this.buf.subarray(from, this.len);
+    const frame = this.handOut(from, this.len);
     this.clear();
     return frame;
   }
 
-  /** Hands out held bytes [from, to) as a view; the buffer stays readable but is not written again. */
+  /**
+   * Held bytes [from, to) as a stable frame: a copy when small, else a view of the
+   * scratch, which is then never written again. The held bytes stay readable.
+   */
   handOut(from: number, to: number): Uint8Array {
     if (this.buf === null) return new Uint8Array(0);
+    if (to - from <= SLAB_MAX) {
+      const frame = frameBuffer(to - from);
+      frame.set(this.buf.subarray(from, to));
+      return frame;
+    }
     this.shared = true;
     return this.buf.subarray(from, to);
   }
@@ -73,14 +123,37 @@ export class Carry {
     this.len -= n;
   }
 
+  /** Forgets the held bytes; the scratch is kept for the next frame unless it was handed out. */
   clear(): void {
+    if (this.shared) this.buf = null;
+    this.len = 0;
+    this.shared = false;
+  }
+
+  /** Forgets the held bytes and the scratch. */
+  release(): void {
     this.buf = null;
     this.len = 0;
     this.shared = false;
   }
+
+  /**
+   * At the end of a call: an empty carry gives its scratch back, and a scratch far
+   * larger than what it holds (left by an earlier, longer frame) is shrunk, so a
+   * decoder waiting for more bytes owns about what it holds.
+   */
+  settle(): void {
+    const buf = this.buf;
+    if (buf === null) return;
+    if (this.len === 0) this.buf = null;
+    else if (buf.length > 4 * this.len + 1024) {
+      this.buf = buf.slice(0, Math.max(2 * this.len, 64));
+      this.shared = false;
+    }
+  }
 }
 
-/** A fresh array holding a[aFrom, aTo) followed by b[bFrom, bTo). */
+/** A fresh, stable array holding a[aFrom, aTo) followed by b[bFrom, bTo). */
 export function concat(
   a: Uint8Array,
   aFrom: number,
@@ -89,10 +162,18 @@ export function concat(
   bFrom: number,
   bTo: number,
 ): Uint8Array {
-  const out = new Uint8Array(aTo - aFrom + (bTo - bFrom));
-  out.set(a.subarray(aFrom, aTo), 0);
-  out.set(b.subarray(bFrom, bTo), aTo - aFrom);
+  const out = frameBuffer(aTo - aFrom + (bTo - bFrom));
+  out.set(part(a, aFrom, aTo), 0);
+  out.set(part(b, bFrom, bTo), aTo - aFrom);
   return out;
+}
+
+/**
+ * A plain Uint8Array view of a[from, to). Unlike `a.subarray()`, it does not run the
+ * species constructor of a subclass: on a Node Buffer that costs several times more.
+ */
+export function part(a: Uint8Array, from: number, to: number): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset + from, to - from);
 }
 
 /** Bytes as `0x…` hex, for error messages. */

@@ -32,6 +32,7 @@
 // Re-entrancy: no user code runs between a scan and the reading of its results
 // (decoders defer user callbacks to the end of the call), so one scratch area
 // serves every decoder, nested ones included.
+import { part } from './_carry.js';
 import { JsMemory, jsScanners } from './_engine_js.js';
 import { FramingError, InvalidOptionError } from './errors.js';
 import { SCALAR_WASM, SIMD_WASM } from './_wasm.generated.js';
@@ -170,7 +171,7 @@ export class Engine {
     if (chunk.buffer === u8.buffer) {
       const at = chunk.byteOffset + c;
       if (tailLen === 0) return at;
-      u8.set(tail!.subarray(tailFrom, tailFrom + tailLen), at - tailLen);
+      u8.set(part(tail!, tailFrom, tailFrom + tailLen), at - tailLen);
       return at - tailLen;
     }
     this.reserveStage(tailLen + take);
@@ -180,7 +181,7 @@ export class Engine {
     if (take < 16) {
       for (let j = 0; j < take; j++) dst[stage + tailLen + j] = chunk[c + j];
     } else {
-      dst.set(chunk.subarray(c, c + take), stage + tailLen);
+      dst.set(part(chunk, c, c + take), stage + tailLen);
     }
     return stage;
   }

@@ -121,6 +121,7 @@ export abstract class BaseDecoder implements FrameDecoder {
       if (inMemory) stabilize(out, bytes.buffer);
       this.fault(e, out);
     }
+    this.settle();
     if (inMemory) stabilize(out, bytes.buffer);
     this.flushDiscards();
     return out;
@@ -142,6 +143,9 @@ export abstract class BaseDecoder implements FrameDecoder {
     engine.views();
     return new Uint8Array(engine.u8.buffer, byteOffset, length);
   }
+
+  /** Called after each chunk: subclasses trim what they hold (see Carry.settle). */
+  protected settle(): void {}
 
   /** Subclasses load here what scanning needs (e.g. a delimiter table). */
   protected prepare(): void {}
@@ -208,6 +212,7 @@ export abstract class BaseDecoder implements FrameDecoder {
       throw e;
     }
     this.ranges = null;
+    this.settle();
     ranges.deliver(onFrames);
     this.flushDiscards();
     return this.stats.frames - before;

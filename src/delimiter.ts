@@ -21,7 +21,7 @@
  * ```
  * @module
  */
-import { Carry, concat } from './_carry.js';
+import { Carry, concat, part, SLAB_MAX } from './_carry.js';
 import { engine, OUT_CAP, useEngine, WINDOW } from './_engine.js';
 import { BaseDecoder, emit, payloadList, toBytes } from './decoder.js';
 import { DelimiterInPayloadError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
@@ -222,7 +222,11 @@ export class DelimiterDecoder extends BaseDecoder {
   protected clear(): void {
     this.total = this.frameStart = this.contentStart = this.pos = this.lastLength = 0;
     this.discarding = false;
-    this.carry.clear();
+    this.carry.release();
+  }
+
+  protected settle(): void {
+    this.carry.settle();
   }
 
   protected push(chunk: Uint8Array, out: Uint8Array[]): void {
@@ -338,9 +342,9 @@ export class DelimiterDecoder extends BaseDecoder {
     if (stop <= chunkBase) return carry.handOut(start - base, stop - base);
     const buf = carry.buf!;
     const need = stop - start;
-    if (start === base && !carry.shared && buf.length >= need) {
-      // Finish the frame in the carry's spare room and hand the buffer out.
-      buf.set(chunk.subarray(0, stop - chunkBase), carry.len);
+    if (need > SLAB_MAX && start === base && !carry.shared && buf.length >= need) {
+      // A long frame: finish it in the carry's spare room and hand the buffer out.
+      buf.set(part(chunk, 0, stop - chunkBase), carry.len);
       return carry.handOut(0, need);
     }
     return concat(buf, start - base, carry.len, chunk, 0, stop - chunkBase);

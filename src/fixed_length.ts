@@ -71,8 +71,12 @@ export class FixedLengthDecoder extends BaseDecoder {
   }
 
   protected clear(): void {
-    this.carry.clear();
+    this.carry.release();
     this.frameStart = 0;
+  }
+
+  protected settle(): void {
+    this.carry.settle();
   }
 
   protected push(chunk: Uint8Array, out: Uint8Array[]): void {

@@ -175,9 +175,13 @@ export class LengthFieldDecoder extends BaseDecoder {
     return this.maxHeader;
   }
 
+  protected settle(): void {
+    this.carry.settle();
+  }
+
   protected clear(): void {
     this.state = HEADER;
-    this.carry.clear();
+    this.carry.release();
     this.frameStart = 0;
     this.total = 0;
     this.discardLeft = 0;
@@ -198,8 +202,8 @@ export class LengthFieldDecoder extends BaseDecoder {
         i += take;
         if (this.carry.len < this.frameLength) break;
         const skip = this.strip < 0 ? this.headerLength : this.strip;
-        const frame = this.carry.take();
-        this.put(out, frame, skip, frame.length);
+        const frame = this.carry.take(skip);
+        this.put(out, frame, 0, frame.length);
         this.frameStart += this.frameLength;
         this.state = HEADER;
         this.probe = this.frameLength >= PROBE_AFTER;
