@@ -28,7 +28,11 @@ if (process.env.AB_CHILD) {
   const [scheme, size, chunk] = id.split('/');
   const bytes = (s) => (s.endsWith('KiB') ? Number(s.slice(0, -3)) * 1024 : Number(s.slice(0, -1)));
   const scn = makeScenario(scheme, bytes(size), chunk.startsWith('1460') ? 1460 : bytes(chunk.split('-')[0]));
-  const key = { decode: 'framecodec (wasm-simd)', each: 'framecodec decodeEach (wasm-simd)', ranges: 'framecodec decodeRanges (wasm-simd)' }[mode];
+  const key = {
+    decode: 'framecodec (wasm-simd)',
+    each: 'framecodec decodeEach (wasm-simd)',
+    ranges: 'framecodec decodeRanges (wasm-simd)',
+  }[mode];
   const run = (await CONTENDERS[key].load({ dist: pathToFileURL(dist).href }))(scn);
   const input = buildInput(scn);
   let n = 0;
@@ -53,7 +57,7 @@ if (process.env.AB_CHILD) {
   const mode = option('--mode', 'decode');
   const [a, b, ...ids] = args;
   const builds = { A: a, B: b };
-  const results = {};
+  const results = Object.fromEntries(ids.map((id) => [id, { A: [], B: [] }]));
   for (let r = 0; r < rounds; r++) {
     for (const id of ids) {
       const order = r % 2 ? ['B', 'A'] : ['A', 'B'];
@@ -61,7 +65,7 @@ if (process.env.AB_CHILD) {
         const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), builds[which], id, mode], {
           env: { ...process.env, AB_CHILD: '1' },
         });
-        ((results[id] ??= { A: [], B: [] })[which]).push(Number(out));
+        results[id][which].push(Number(out));
       }
     }
   }
@@ -69,6 +73,8 @@ if (process.env.AB_CHILD) {
   for (const id of ids) {
     const ma = median(results[id].A);
     const mb = median(results[id].B);
-    console.log(`${id.padEnd(28)} A ${ma.toFixed(1).padStart(8)}  B ${mb.toFixed(1).padStart(8)}  B is ${(ma / mb).toFixed(2)}x`);
+    console.log(
+      `${id.padEnd(28)} A ${ma.toFixed(1).padStart(8)}  B ${mb.toFixed(1).padStart(8)}  B is ${(ma / mb).toFixed(2)}x`,
+    );
   }
 }
