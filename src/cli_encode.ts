@@ -115,12 +115,16 @@ function encodeBatch(encoder: BatchEncoder, payloads: Uint8Array[], lineNo: numb
   } catch (e) {
     if (!(e instanceof FramingError)) throw e;
     for (let k = 0; k < payloads.length; k++) {
+      let frame: Uint8Array;
       try {
-        sink.bytes(encoder.encodeAll([payloads[k]]));
+        frame = encoder.encodeAll([payloads[k]]);
+        // A payload can also merge into the delimiter before it (see DelimiterEncoder).
+        if (k > 0) encoder.encodeAll([payloads[k - 1], payloads[k]]);
       } catch (one) {
         if (one instanceof Error) one.message = `line ${lineNo + k + 1}: ${one.message}`;
         throw one;
       }
+      sink.bytes(frame);
     }
     throw e;
   }

@@ -21,7 +21,7 @@
  * ```
  * @module
  */
-import { Carry, concat, part, SLAB_MAX } from './_carry.js';
+import { Carry, concat, hex, part, SLAB_MAX } from './_carry.js';
 import { engine, OUT_CAP, useEngine, WINDOW } from './_engine.js';
 import { BaseDecoder, emit, payloadList, toBytes } from './decoder.js';
 import { DelimiterInPayloadError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
@@ -449,6 +449,12 @@ export class LineDecoder extends DelimiterDecoder {
  * Appends the delimiter to each payload, refusing payloads a receiver with the same
  * delimiters would cut early.
  *
+ * Each `encode()` is checked alone. When the first delimiter is the start of a
+ * longer one in the set (`['\r', '\r\n']`), a payload that begins with the rest
+ * of the longer one (`'\n…'`) would extend the delimiter before it on the wire:
+ * `encodeAll()` sees its payloads together and refuses that too; across separate
+ * `encode()` calls, choose delimiters so that this cannot happen.
+ *
  * @example
  * ```ts
  * import { DelimiterEncoder } from 'framecodec';
@@ -470,60 +476,81 @@ export class DelimiterEncoder {
   /** The payload followed by the delimiter, in a new buffer. */
   encode(payload: Uint8Array | ArrayBuffer): Uint8Array {
     const bytes = toBytes(payload, 'payload');
-    this.check(bytes);
-    return concat(bytes, 0, bytes.length, this.delimiter, 0, this.delimiter.length);
+    const wire = concat(bytes, 0, bytes.length, this.delimiter, 0, this.delimiter.length);
+    this.check(wire, [bytes]);
+    return wire;
   }
 
   /** Many frames in one contiguous buffer. */
   encodeAll(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array {
     const list = payloadList(payloads);
+    const d = this.delimiter;
     let total = 0;
-    for (const p of list) {
-      this.check(p);
-      total += p.length + this.delimiter.length;
-    }
-    const buf = new Uint8Array(total);
+    for (const p of list) total += p.length + d.length;
+    const wire = new Uint8Array(total);
     let at = 0;
     for (const p of list) {
-      buf.set(p, at);
-      buf.set(this.delimiter, at + p.length);
-      at += p.length + this.delimiter.length;
+      wire.set(p, at);
+      wire.set(d, at + p.length);
+      at += p.length + d.length;
     }
-    return buf;
+    this.check(wire, list);
+    return wire;
   }
 
-  /** Runs the receiver's scanner over payload + delimiter: its first match must be ours. */
-  private check(payload: Uint8Array): void {
-    const at = firstMatch(this.set, payload, this.delimiter);
-    if (at !== payload.length) {
+  /**
+   * Runs the receiver's scanner over the whole output (the stream ending after it):
+   * the k-th delimiter it finds must be ours, right after payload k.
+   */
+  private check(wire: Uint8Array, payloads: Uint8Array[]): void {
+    const dl = this.delimiter.length;
+    let k = 0;
+    let start = 0; // where payload k starts in wire
+    scanAll(this.set, wire, (at, length) => {
+      const p = payloads[k];
+      if (at === start + p.length && length === dl) {
+        start = at + dl;
+        k++;
+        return true;
+      }
+      if (at < start + p.length) {
+        const where = payloads.length > 1 ? `payload ${k} (of ${p.length} bytes)` : `payload of ${p.length} bytes`;
+        throw new DelimiterInPayloadError(
+          `${where} would be cut at byte ${at - start}: a receiver finds a delimiter there before the appended one`,
+          at - start,
+        );
+      }
+      // Our delimiter, continued by the bytes after it into a longer one.
+      const next = payloads[k + 1];
       throw new DelimiterInPayloadError(
-        `payload of ${payload.length} bytes would be cut at byte ${at}: a receiver finds a delimiter there before the appended one`,
-        at,
+        `the delimiter after payload ${k} and the bytes that follow it (${hex(part(wire, at + dl, at + length))}) form the longer delimiter ${hex(part(wire, at, at + length))}: a receiver would merge payload ${k + 1} (of ${next.length} bytes) into it`,
+        0,
       );
-    }
+    });
   }
 }
 
-/** Position of the first delimiter in a ++ b (the stream ends after b), or -1. */
-function firstMatch(set: DelimiterSet, a: Uint8Array, b: Uint8Array): number {
+/**
+ * Calls `visit(position, length)` for each delimiter that a receiver with `set`
+ * finds in `bytes`, the stream ending after them, in order (leftmost-longest).
+ */
+function scanAll(set: DelimiterSet, bytes: Uint8Array, visit: (at: number, length: number) => void): void {
   const e = useEngine();
-  const total = a.length + b.length;
+  const total = bytes.length;
   const window = Math.max(WINDOW, 2 * set.maxLength);
   let pos = 0;
-  for (;;) {
+  while (pos < total) {
     const wlen = Math.min(total - pos, window);
     const last = pos + wlen === total;
     e.loadTable(set.table);
     e.reserveStage(wlen);
-    const u8 = e.u8;
-    const aEnd = Math.min(pos + wlen, a.length);
-    if (pos < aEnd) u8.set(a.subarray(pos, aEnd), e.stage);
-    const bFrom = Math.max(pos - a.length, 0);
-    const bTo = pos + wlen - a.length;
-    if (bTo > bFrom) u8.set(b.subarray(bFrom, bTo), e.stage + Math.max(aEnd - pos, 0));
-    const count = e.x.scanDelimiters(e.table, e.stage, 0, wlen, last ? 1 : 0, e.out, 1);
-    if (count > 0) return pos + e.i32[e.out >> 2];
-    if (last) return -1;
-    pos += e.x.delimiterResumeAt();
+    e.u8.set(part(bytes, pos, pos + wlen), e.stage);
+    const count = e.x.scanDelimiters(e.table, e.stage, 0, wlen, last ? 1 : 0, e.out, OUT_CAP);
+    // Read every result before calling out: visit() may throw, and nothing else may scan meanwhile.
+    const found = e.i32.slice(e.out >> 2, (e.out >> 2) + 2 * count);
+    const resume = e.x.delimiterResumeAt();
+    for (let j = 0; j < count; j++) visit(pos + found[2 * j], found[2 * j + 1]);
+    if (last && count < OUT_CAP) return;
+    pos += resume;
   }
 }

@@ -313,6 +313,26 @@ describe('DelimiterEncoder', () => {
     );
   });
 
+  test("encodeAll refuses a payload that would extend the delimiter before it: ['\\r', '\\r\\n'] then '\\nb'", () => {
+    // On the wire: a \r | \n b \r. A receiver reads \r\n as one delimiter: 'a', then 'b'.
+    const e = expectError(
+      () => new DelimiterEncoder({ delimiter: ['\r', '\r\n'] }).encodeAll([bytes('a'), bytes('\nb')]),
+      DelimiterInPayloadError,
+      'ERR_DELIMITER_IN_PAYLOAD',
+      /^the delimiter after payload 0 and the bytes that follow it \(0x0a\) form the longer delimiter 0x0d0a: a receiver would merge payload 1 \(of 2 bytes\) into it$/,
+    );
+    expect((e as DelimiterInPayloadError).position).toBe(0);
+  });
+
+  test('encodeAll names the payload a delimiter would cut', () => {
+    expectError(
+      () => new DelimiterEncoder({ delimiter: '\n' }).encodeAll([bytes('ok'), bytes('a\nb')]),
+      DelimiterInPayloadError,
+      'ERR_DELIMITER_IN_PAYLOAD',
+      /^payload 1 \(of 3 bytes\) would be cut at byte 1: /,
+    );
+  });
+
   test('a payload larger than the scan window', () => {
     const e = new DelimiterEncoder({ delimiter: '\n' });
     expect(e.encode(new Uint8Array(200_000).fill(65)).length).toBe(200_001);
@@ -461,6 +481,34 @@ describe('properties', () => {
         expect(wire !== undefined).toBe(first === hex(payload));
         if (wire) expect(hex(wire)).toBe(hex(framed));
       }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('DelimiterEncoder.encodeAll accepts exactly the payload lists a receiver gets back whole', () => {
+    fc.assert(
+      fc.property(
+        fc.array(delimiterBytes, { minLength: 1, maxLength: 3 }),
+        fc.array(inputBytes, { maxLength: 5 }),
+        (delimiters, payloads) => {
+          let wire: Uint8Array | undefined;
+          try {
+            wire = new DelimiterEncoder({ delimiter: delimiters }).encodeAll(payloads);
+          } catch (e) {
+            if (!(e instanceof DelimiterInPayloadError)) throw e;
+          }
+          const framed = Uint8Array.from(payloads.flatMap((p) => [...p, ...delimiters[0]]));
+          const got = refDelimiter(framed, {
+            delimiters: dedupe(delimiters),
+            disposition: 'discard',
+            maxFrameLength: 1e9,
+            onTooLong: 'error',
+            trailing: 'emit',
+          }).frames;
+          expect(wire !== undefined).toBe(got.join() === payloads.map(hex).join());
+          if (wire) expect(hex(wire)).toBe(hex(framed));
+        },
+      ),
       { numRuns: 1000 },
     );
   });
