@@ -41,7 +41,7 @@
 import { Carry, concat, hex } from './_carry.js';
 import { engine, OUT_CAP, WINDOW } from './_engine.js';
 import { BaseDecoder, emit, payloadList, toBytes } from './decoder.js';
-import { CorruptLengthError, FrameTooLongError, TruncatedFrameError } from './errors.js';
+import { CorruptLengthError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
 import {
   boolean,
   integer,
@@ -82,7 +82,10 @@ export interface LengthFieldEncoderOptions {
   byteOrder?: ByteOrder;
   /** The encoder writes `payload.length - lengthAdjustment`. @default 0 */
   lengthAdjustment?: number;
-  /** The field counts its own bytes too (as a decoder with `lengthAdjustment: -fieldBytes`). @default false */
+  /**
+   * The field counts its own bytes too (as a decoder with `lengthAdjustment: -fieldBytes`);
+   * fixed-width fields only (a varint's width varies). @default false
+   */
   lengthIncludesHeader?: boolean;
   /** Longest frame on the wire, header included. @default 8 * 1024 * 1024 */
   maxFrameLength?: number;
@@ -422,6 +425,13 @@ export class LengthFieldEncoder {
     this.little = oneOf('byteOrder', o.byteOrder, 'big', ['big', 'little']) === 'little';
     this.adjustment = integer('lengthAdjustment', o.lengthAdjustment, 0, Number.MIN_SAFE_INTEGER);
     this.includesHeader = boolean('lengthIncludesHeader', o.lengthIncludesHeader, false);
+    if (this.includesHeader && this.field === 0) {
+      // It stands for a decoder's lengthAdjustment of -fieldBytes, and a varint has no fixed width.
+      throw new InvalidOptionError(
+        'lengthIncludesHeader',
+        "lengthIncludesHeader needs a fixed-width field: a varint's width depends on its value, so no decoder's lengthAdjustment could undo it",
+      );
+    }
     this.max = maxFrameLength(o.maxFrameLength);
   }
 
@@ -459,16 +469,7 @@ export class LengthFieldEncoder {
   /** The field value for a payload; throws when the field or maxFrameLength cannot take it. */
   private value(payloadLength: number): number {
     let value = payloadLength - this.adjustment;
-    if (this.includesHeader) {
-      if (this.field) {
-        value += this.field;
-      } else {
-        // The varint counts itself: find k with varintLength(value + k) === k.
-        let k = 1;
-        while (varintLength(value + k) !== k) k = varintLength(value + k);
-        value += k;
-      }
-    }
+    if (this.includesHeader) value += this.field;
     const fieldMax = this.field === 0 || this.field === 8 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * this.field) - 1;
     if (value < 0 || value > fieldMax) {
       const width = this.field ? `${this.field}-byte` : 'varint';
