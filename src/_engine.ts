@@ -301,13 +301,24 @@ export function useEngine(): Engine {
   return engine;
 }
 
+/**
+ * `WebAssembly.Module` where the consumer's types declare it (the DOM lib, Deno),
+ * `never` where they do not (a Node-only project with `lib: ["es2022"]`), so that
+ * the package's declarations type-check without the DOM lib.
+ */
+export type WasmModule = typeof globalThis extends {
+  WebAssembly: { Module: abstract new (...args: never[]) => infer M };
+}
+  ? M
+  : never;
+
 /** Options of {@link init}. */
 export interface InitOptions {
   /**
    * A framecodec WebAssembly module to use instead of the embedded one: its bytes,
    * a compiled module, a URL to fetch, or a fetch Response.
    */
-  wasm?: BufferSource | WebAssembly.Module | URL | Response;
+  wasm?: ArrayBuffer | ArrayBufferView | WasmModule | URL | Response;
   /**
    * `'js'` uses the pure TypeScript engine (e.g. under a CSP without
    * `'wasm-unsafe-eval'`); `'wasm'` the best embedded WebAssembly build.
@@ -370,7 +381,9 @@ export async function init(options: InitOptions = {}): Promise<void> {
 }
 
 /** The module behind init({ wasm }); every failure is an InvalidOptionError naming `wasm`, the runtime's error as cause. */
-async function compile(source: BufferSource | WebAssembly.Module | URL | Response): Promise<WebAssembly.Module> {
+async function compile(
+  source: ArrayBuffer | ArrayBufferView | WasmModule | URL | Response,
+): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
   if (typeof URL !== 'undefined' && source instanceof URL) {
     const url = source;
