@@ -34,6 +34,9 @@ export function openInput(positionals: readonly string[], command: string): Inpu
   }
   const path = positionals[0];
   if (path === undefined || path === '-') {
+    // Node reads a directory on standard input as an empty stream; cat(1) refuses it.
+    if (isDirectory(0))
+      throw Object.assign(new Error('cannot read standard input: is a directory'), { code: 'EISDIR' });
     return { stream: process.stdin as Readable & AsyncIterable<Buffer>, size: regularFileSize(0) };
   }
   let fd: number;
@@ -44,6 +47,14 @@ export function openInput(positionals: readonly string[], command: string): Inpu
   }
   const stream = createReadStream('', { fd, highWaterMark: 256 * 1024 });
   return { stream: withFsErrors(stream, path), size: regularFileSize(fd) };
+}
+
+function isDirectory(fd: number): boolean {
+  try {
+    return fstatSync(fd).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function regularFileSize(fd: number): number | undefined {

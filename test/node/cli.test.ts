@@ -420,6 +420,12 @@ describe.concurrent('errors: one line on stderr, a code, a non-zero status, no s
     });
   }
 
+  test('a directory on standard input -> EISDIR, status 1 (Node alone would read it as empty)', async () => {
+    const r = await sh(`"${process.execPath}" dist/cli.js decode --lines < /`);
+    expect(r.stderr).toBe('framecodec: cannot read standard input: is a directory (EISDIR)\n');
+    expect(r.status).toBe(1);
+  });
+
   test('--stats prints nothing after an error: the error is the only line', async () => {
     const r = await cli(['decode', '--length-field', '2', '--stats'], { input: Buffer.from([0, 5, 1]) });
     expect(r.stderr).toMatch(ONE_LINE_ERROR);
