@@ -138,18 +138,13 @@ export class Carry {
   }
 
   /**
-   * At the end of a call: an empty carry gives its scratch back, and a scratch far
-   * larger than what it holds (left by an earlier, longer frame) is shrunk, so a
-   * decoder waiting for more bytes owns about what it holds.
+   * At the end of a call, an empty carry gives its scratch back, so an idle decoder
+   * at a frame boundary owns no buffer. (A scratch kept while bytes are held is at
+   * most about twice the frame's need: it is either sized from the frame or grown
+   * by doubling, and one over SLAB_MAX is handed out with its frame, not kept.)
    */
   settle(): void {
-    const buf = this.buf;
-    if (buf === null) return;
     if (this.len === 0) this.buf = null;
-    else if (buf.length > 4 * this.len + 1024) {
-      this.buf = buf.slice(0, Math.max(2 * this.len, 64));
-      this.shared = false;
-    }
   }
 }
 
