@@ -151,6 +151,13 @@ export class LengthFieldDecoder extends BaseDecoder {
   /** Bytes of the frame being discarded that have arrived (exact, unlike frameLength - discardLeft past 2^53). */
   private discardedSoFar = 0;
   private probe = false;
+  /**
+   * Bytes of frames completed since the last over-long frame (Infinity before any).
+   * A scan stages at most twice this, so the part of a window that an over-long
+   * header leaves unscanned is paid for by bytes already decoded: staging stays
+   * linear however valid and over-long frames alternate.
+   */
+  private consumed = Infinity;
 
   constructor(options?: LengthFieldDecoderOptions) {
     const o = objectOption('options', options);
@@ -190,6 +197,7 @@ export class LengthFieldDecoder extends BaseDecoder {
     this.discardLeft = 0;
     this.discardedSoFar = 0;
     this.probe = false;
+    this.consumed = Infinity;
   }
 
   protected push(chunk: Uint8Array, out: Uint8Array[]): void {
@@ -210,6 +218,7 @@ export class LengthFieldDecoder extends BaseDecoder {
         this.frameStart += this.frameLength;
         this.state = HEADER;
         this.probe = this.frameLength >= PROBE_AFTER;
+        this.consumed += this.frameLength;
       } else {
         const take = Math.min(this.discardLeft, n - i);
         this.discardLeft -= take;
@@ -240,7 +249,8 @@ export class LengthFieldDecoder extends BaseDecoder {
       carry.append(chunk, i, n);
       return n;
     }
-    const wlen = Math.min(avail, this.probe ? tail + this.maxHeader : Math.max(WINDOW, tail + this.maxHeader));
+    const stage = this.probe ? 0 : Math.min(WINDOW, 2 * this.consumed);
+    const wlen = Math.min(avail, Math.max(stage, tail + this.maxHeader));
     const data = e.place(carry.buf, 0, tail, chunk, i, wlen - tail);
     const count = e.x.scanLength(
       data,
@@ -287,6 +297,7 @@ export class LengthFieldDecoder extends BaseDecoder {
       stats.frames += count - (tail > 0 ? 1 : 0);
       stats.bytes += bytes;
       this.probe = i32[o + 2 * count - 1] - i32[o + 2 * count - 2] >= PROBE_AFTER;
+      this.consumed += r;
     }
     this.frameStart = this.total + shift + r;
     const s = r + shift; // chunk index of the frame the scan stopped at (< i while its start is carried)
@@ -306,6 +317,7 @@ export class LengthFieldDecoder extends BaseDecoder {
         this.put(out, chunk, s + skip, s + frameLength);
         this.frameStart += frameLength;
         this.probe = frameLength >= PROBE_AFTER;
+        this.consumed += frameLength;
         return s + frameLength;
       }
       this.frameLength = frameLength;
@@ -322,9 +334,10 @@ export class LengthFieldDecoder extends BaseDecoder {
       this.discardedSoFar = s >= i ? 0 : tail;
       this.discardLeft = this.frameLength - this.discardedSoFar;
       carry.clear();
-      // The next header is scanned alone: restaging a whole window after each
-      // dropped frame would copy a run of short over-long frames quadratically.
-      this.probe = true;
+      // The next header is scanned alone, and the window grows back only with the
+      // bytes decoded since: restaging a whole window after each dropped frame
+      // would copy a run of short over-long frames quadratically.
+      this.consumed = 0;
       return Math.max(s, i);
     }
     if (status === CORRUPT) this.fail(this.corrupt(e.u8.slice(data + r + this.offset, data + r + e.x.headerLength())));

@@ -189,6 +189,34 @@ describe('fixed: bugs the fuzz found in length-field arithmetic and skipping', (
   });
 });
 
+// Found by the fuzz campaign of 2026-11-30 (seed 20261178): after a dropped frame
+// only the next header is staged, but one short valid frame then put the full
+// 64 KiB window back, which the next over-long header wasted.
+describe('fixed: staging after a dropped frame grows only with the bytes consumed since', () => {
+  afterAll(() => init());
+
+  test("onTooLong: 'skip' over short valid frames between over-long ones stages each byte a bounded number of times", async () => {
+    // 1-byte field, maxFrameLength 17: 05 + 5 bytes (kept), 80 + 128 bytes (dropped), repeated.
+    const pair = [0x05, 1, 2, 3, 4, 5, 0x80, ...new Array(128).fill(7)];
+    const n = 256 * 1024;
+    const input = new Uint8Array(n - (n % pair.length));
+    for (let p = 0; p < input.length; p += pair.length) input.set(pair, p);
+    for (const name of ENGINES) {
+      await useEngine(name);
+      work.staged = 0;
+      const d = new LengthFieldDecoder({
+        lengthFieldLength: 1,
+        maxFrameLength: 17,
+        onTooLong: 'skip',
+        failFast: false,
+      });
+      expect(d.decode(input).length).toBe(input.length / pair.length);
+      expect(d.stats.discardedFrames).toBe(input.length / pair.length);
+      expect(work.staged).toBeLessThanOrEqual(4 * input.length); // staged a 64 KiB window per pair
+    }
+  });
+});
+
 // Found by the fuzz (and by the framed() tests), fixed in 8ed5527: Engine.place()
 // wrote a carried tail longer than RESERVE (4 KiB) over the chunk it was about to
 // copy when that chunk lay in the receive area. Kept as regression tests.
