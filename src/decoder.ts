@@ -55,6 +55,14 @@ export interface FrameDecoder {
   readonly stats: FrameStats;
 }
 
+/**
+ * When at least this many frames come out of one scan, the hot loops grow the
+ * `decode()` result array once and fill it by index: a push per frame costs about
+ * a third more (bench/experiments/views.mjs), and growing is a runtime call that a
+ * few frames do not repay. @internal
+ */
+export const PRESIZE_FROM = 64;
+
 const disposeSymbol: typeof Symbol.dispose =
   (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 

@@ -23,7 +23,7 @@
  */
 import { Carry, concat, hex, part, SLAB_MAX } from './_carry.js';
 import { engine, OUT_CAP, useEngine, WINDOW } from './_engine.js';
-import { BaseDecoder, emit, payloadList, toBytes } from './decoder.js';
+import { BaseDecoder, emit, payloadList, PRESIZE_FROM, toBytes } from './decoder.js';
 import { DelimiterInPayloadError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
 import {
   boolean,
@@ -294,6 +294,12 @@ export class DelimiterDecoder extends BaseDecoder {
     let contentStart = this.contentStart;
     let frames = 0;
     let bytes = 0;
+    // With many matches, `out` is grown once to take them all and filled by index
+    // (see PRESIZE_FROM). `w` is its true length, restored below and before
+    // anything can throw.
+    let w = out.length;
+    const presized = ranges === null && count >= PRESIZE_FROM;
+    if (presized) out.length = w + count;
     for (let k = 0; k < count; k++) {
       const m = from + i32[o + 2 * k];
       const dl = i32[o + 2 * k + 1];
@@ -304,7 +310,10 @@ export class DelimiterDecoder extends BaseDecoder {
         this.stats.frames += frames;
         this.stats.bytes += bytes;
         frames = bytes = 0;
-        if (!this.skip) this.fail(this.tooLong(start));
+        if (!this.skip) {
+          if (presized) out.length = w;
+          this.fail(this.tooLong(start));
+        }
         this.discarded(this.frameStart - start, start);
         start = this.frameStart;
         contentStart = this.contentStart;
@@ -312,11 +321,10 @@ export class DelimiterDecoder extends BaseDecoder {
       }
       const stop = suffix ? m + dl : m;
       if (ranges === null) {
-        out.push(
+        out[w++] =
           start >= chunkBase
             ? new Uint8Array(buffer, base + start, stop - start)
-            : this.spanning(start, stop, chunk, chunkBase),
-        );
+            : this.spanning(start, stop, chunk, chunkBase);
       } else if (start >= chunkBase) {
         ranges.add(chunk, start - chunkBase, stop - chunkBase);
       } else {
@@ -328,6 +336,7 @@ export class DelimiterDecoder extends BaseDecoder {
       start = prefix ? m : m + dl;
       contentStart = m + dl;
     }
+    if (presized) out.length = w;
     this.frameStart = start;
     this.contentStart = contentStart;
     this.stats.frames += frames;

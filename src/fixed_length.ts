@@ -16,7 +16,7 @@
  * @module
  */
 import { Carry, concat } from './_carry.js';
-import { BaseDecoder, emit, payloadList, toBytes } from './decoder.js';
+import { BaseDecoder, emit, payloadList, PRESIZE_FROM, toBytes } from './decoder.js';
 import { FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
 import { integer, objectOption, plural, trailing, type Trailing } from './_options.js';
 
@@ -100,7 +100,10 @@ export class FixedLengthDecoder extends BaseDecoder {
     const buffer = chunk.buffer;
     const ranges = this.ranges;
     if (ranges === null) {
-      for (let k = 0, at = chunk.byteOffset + i; k < count; k++, at += size) out.push(new Uint8Array(buffer, at, size));
+      let w = out.length;
+      if (count >= PRESIZE_FROM) out.length = w + count; // filled by index (see PRESIZE_FROM)
+      for (let k = 0, at = chunk.byteOffset + i; k < count; k++, at += size)
+        out[w++] = new Uint8Array(buffer, at, size);
     } else {
       for (let k = 0, at = i; k < count; k++, at += size) ranges.add(chunk, at, at + size);
     }

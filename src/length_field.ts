@@ -40,7 +40,7 @@
  */
 import { Carry, concat, hex } from './_carry.js';
 import { engine, OUT_CAP, WINDOW } from './_engine.js';
-import { BaseDecoder, emit, payloadList, toBytes } from './decoder.js';
+import { BaseDecoder, emit, payloadList, PRESIZE_FROM, toBytes } from './decoder.js';
 import { CorruptLengthError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
 import {
   boolean,
@@ -285,10 +285,13 @@ export class LengthFieldDecoder extends BaseDecoder {
     const buffer = chunk.buffer;
     const at = chunk.byteOffset + shift; // window position + at = byte offset in buffer
     const ranges = this.ranges;
+    // Many frames: `out` is grown once and filled by index (see PRESIZE_FROM).
+    let w = out.length;
+    if (ranges === null && count - k >= PRESIZE_FROM) out.length = w + count - k;
     for (; k < count; k++) {
       const ps = i32[o + 2 * k];
       const len = i32[o + 2 * k + 1] - ps;
-      if (ranges === null) out.push(new Uint8Array(buffer, at + ps, len));
+      if (ranges === null) out[w++] = new Uint8Array(buffer, at + ps, len);
       else ranges.add(chunk, ps + shift, ps + shift + len);
       bytes += len;
     }

@@ -146,6 +146,22 @@ describe('maxFrameLength, failFast, onTooLong', () => {
     expectError(() => d.decode(bytes('x|')), FrameTooLongError, 'ERR_FRAME_TOO_LONG'); // failed until reset()
   });
 
+  test('a too-long frame among hundreds in one chunk: the frames before it, and none missing, under error and skip', () => {
+    // Enough matches in one scan that decode() fills its result array by index.
+    const lines = (from: number, n: number) => Array.from({ length: n }, (_, k) => `l${from + k}`);
+    const input = `${lines(0, 100).join('|')}|${'x'.repeat(50)}|${lines(100, 100).join('|')}|`;
+    const e = expectError(
+      () => new DelimiterDecoder({ delimiter: '|', maxFrameLength: 10 }).decode(bytes(input)),
+      FrameTooLongError,
+      'ERR_FRAME_TOO_LONG',
+    );
+    expect(text(e.frames)).toEqual(lines(0, 100));
+    const skip = new DelimiterDecoder({ delimiter: '|', maxFrameLength: 10, onTooLong: 'skip' });
+    const frames = skip.decode(bytes(input));
+    expect(frames.length).toBe(200);
+    expect(text(frames)).toEqual([...lines(0, 100), ...lines(100, 100)]);
+  });
+
   test('failFast raises before the delimiter arrives; failFast: false when it arrives; same error', () => {
     const fast = new DelimiterDecoder({ delimiter: '|', maxFrameLength: 3 });
     expectError(() => fast.decode(bytes('abcd')), FrameTooLongError, 'ERR_FRAME_TOO_LONG');
