@@ -40,7 +40,9 @@ let slabAt = 0;
 
 /** A new buffer of `n` bytes that nothing else will write: carved from the slab when small. */
 export function frameBuffer(n: number): Uint8Array<ArrayBuffer> {
-  if (n > SLAB_MAX) return new Uint8Array(n);
+  if (n > SLAB_MAX || n === 0) return new Uint8Array(n);
+  // A caller that transferred a frame's buffer (postMessage) detached the slab:
+  // its byteLength is then 0, and a new slab starts.
   if (slabAt + n > slab.byteLength) {
     slab = new ArrayBuffer(SLAB);
     slabAt = 0;

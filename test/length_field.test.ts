@@ -150,6 +150,25 @@ describe('sticky and split packets', () => {
     expect(text([second])).toEqual(['abc']);
   });
 
+  test('spanning frames stay stable, and a frame whose buffer the caller transfers away breaks nothing', () => {
+    // Frames that span chunks are copied into shared slabs; each byte of a slab is written once.
+    const d = new LengthFieldDecoder({ lengthFieldLength: 1 });
+    const kept: Uint8Array[] = [];
+    for (let k = 0; k < 3000; k++) {
+      const body = Array.from({ length: 100 }, (_, j) => (k + j) & 0xff);
+      const wire = Uint8Array.of(100, ...body);
+      // Every frame is split across two chunks, so every frame is a copy.
+      const [frame] = [...d.decode(wire.subarray(0, 40)), ...d.decode(wire.subarray(40))];
+      expect(Array.from(frame)).toEqual(body);
+      if (k % 7 === 0) kept.push(frame);
+      // Transferring a frame's buffer (as postMessage(frame, [frame.buffer]) does) detaches it.
+      if (k % 500 === 499) structuredClone(frame.buffer, { transfer: [frame.buffer] });
+    }
+    // The kept frames are unchanged, except the ones that shared a transferred buffer (now empty).
+    for (const f of kept) if (f.length > 0) expect(f[1]).toBe((f[0] + 1) & 0xff);
+    expect(kept.filter((f) => f.length > 0).length).toBeGreaterThan(kept.length / 2);
+  });
+
   test('a large frame in a huge chunk among small ones', () => {
     const enc = new LengthFieldEncoder();
     const payloads = [
