@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { Carry } from './_carry.js';
 import { engine, RESERVE, useEngine, WINDOW } from './_engine.js';
 import { FramingError, InvalidOptionError } from './errors.js';
 import type { DiscardInfo } from './_options.js';
@@ -104,6 +105,12 @@ export abstract class BaseDecoder implements FrameDecoder {
   private failure: FramingError | null = null;
   private freed = false;
   private discards: DiscardInfo[] | null = null;
+  /**
+   * The bytes of an incomplete frame (for delimiters: from the frame's start, or
+   * from the resume offset while discarding). Settled after every call, so an idle
+   * decoder at a frame boundary owns no buffer.
+   */
+  protected readonly carry = new Carry();
   /** Set during decodeRanges(): the hot loops add ranges here instead of making views. */
   protected ranges: Ranges | null = null;
 
@@ -129,7 +136,7 @@ export abstract class BaseDecoder implements FrameDecoder {
       if (inMemory) stabilize(out, bytes.buffer);
       this.fault(e, out);
     }
-    this.settle();
+    this.carry.settle();
     if (inMemory) stabilize(out, bytes.buffer);
     this.flushDiscards();
     return out;
@@ -151,9 +158,6 @@ export abstract class BaseDecoder implements FrameDecoder {
     engine.views();
     return new Uint8Array(engine.u8.buffer, byteOffset, length);
   }
-
-  /** Called after each chunk: subclasses trim what they hold (see Carry.settle). */
-  protected settle(): void {}
 
   /** Subclasses load here what scanning needs (e.g. a delimiter table). */
   protected prepare(): void {}
@@ -220,7 +224,7 @@ export abstract class BaseDecoder implements FrameDecoder {
       throw e;
     }
     this.ranges = null;
-    this.settle();
+    this.carry.settle();
     ranges.deliver(onFrames);
     this.flushDiscards();
     return this.stats.frames - before;

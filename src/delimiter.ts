@@ -21,7 +21,7 @@
  * ```
  * @module
  */
-import { Carry, concat, hex, part, SLAB_MAX } from './_carry.js';
+import { concat, hex, part, SLAB_MAX } from './_carry.js';
 import { engine, OUT_CAP, useEngine, WINDOW } from './_engine.js';
 import { BaseDecoder, emit, payloadList, PRESIZE_FROM, toBytes } from './decoder.js';
 import { DelimiterInPayloadError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
@@ -198,8 +198,6 @@ export class DelimiterDecoder extends BaseDecoder {
   private pos = 0;
   /** The current frame is longer than maxFrameLength and is being dropped. */
   private discarding = false;
-  /** Holds stream bytes [discarding ? pos : frameStart, total). */
-  private readonly carry = new Carry();
   /** Length of the last frame, to size the carry for the next one that spans chunks. */
   private lastLength = 0;
 
@@ -223,10 +221,6 @@ export class DelimiterDecoder extends BaseDecoder {
     this.total = this.frameStart = this.contentStart = this.pos = this.lastLength = 0;
     this.discarding = false;
     this.carry.release();
-  }
-
-  protected settle(): void {
-    this.carry.settle();
   }
 
   protected push(chunk: Uint8Array, out: Uint8Array[]): void {

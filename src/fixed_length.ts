@@ -15,7 +15,7 @@
  * counter over the chunk.
  * @module
  */
-import { Carry, concat } from './_carry.js';
+import { concat } from './_carry.js';
 import { BaseDecoder, emit, payloadList, PRESIZE_FROM, toBytes } from './decoder.js';
 import { FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
 import { integer, objectOption, plural, trailing, type Trailing } from './_options.js';
@@ -55,7 +55,6 @@ function frameLengthOption(value: unknown): number {
 export class FixedLengthDecoder extends BaseDecoder {
   private readonly frameLength: number;
   private readonly trailing: Trailing;
-  private readonly carry = new Carry();
   /** Stream offset of the held record. */
   private frameStart = 0;
 
@@ -73,10 +72,6 @@ export class FixedLengthDecoder extends BaseDecoder {
   protected clear(): void {
     this.carry.release();
     this.frameStart = 0;
-  }
-
-  protected settle(): void {
-    this.carry.settle();
   }
 
   protected push(chunk: Uint8Array, out: Uint8Array[]): void {

@@ -38,7 +38,7 @@
  * ```
  * @module
  */
-import { Carry, concat, hex } from './_carry.js';
+import { concat, hex } from './_carry.js';
 import { engine, OUT_CAP, WINDOW } from './_engine.js';
 import { BaseDecoder, emit, payloadList, PRESIZE_FROM, toBytes } from './decoder.js';
 import { CorruptLengthError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
@@ -139,7 +139,6 @@ export class LengthFieldDecoder extends BaseDecoder {
   private readonly minHeader: number;
 
   private state = HEADER;
-  private readonly carry = new Carry();
   /** Stream offset of the current frame's first byte. */
   private frameStart = 0;
   /** Bytes received before the current chunk. */
@@ -183,10 +182,6 @@ export class LengthFieldDecoder extends BaseDecoder {
 
   protected maxTail(): number {
     return this.maxHeader;
-  }
-
-  protected settle(): void {
-    this.carry.settle();
   }
 
   protected clear(): void {
