@@ -1,16 +1,17 @@
 // Builds dist/: ESM (.js) and CommonJS (.cjs) for each entry, plus bundled .d.ts
 // (and .d.cts copies for require). The WebAssembly is inlined by
-// src/_wasm.generated.ts (npm run build:wasm), so dist/ is self-contained.
-import { existsSync } from 'node:fs';
+// src/engine/_wasm.generated.ts (npm run build:wasm), so dist/ is self-contained.
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
-const entries = ['index', 'node', 'cli'].filter((name) => existsSync(`src/${name}.ts`));
-const input = Object.fromEntries(entries.map((name) => [name, `src/${name}.ts`]));
+// dist/<name>.js <- source. `index` is the universal entry, `node` framecodec/node, `cli` the program.
+const sources = { index: 'src/index.ts', node: 'src/node/index.ts', cli: 'src/cli/main.ts' };
+const input = sources;
 const external = [/^node:/];
 // Modules of the universal entry form one shared chunk, dist/shared/core.*, so that
-// framecodec and framecodec/node share one engine. Node-only modules stay apart.
-const universal = (id) => /\/src\/(?!cli|framed|node|socket_states|zero_copy)[^/]+\.ts$/.test(id);
+// framecodec and framecodec/node share one engine. The folder tells them apart:
+// src/node/ and src/cli/ are Node-only, everything else is universal.
+const universal = (id) => /\/src\//.test(id) && !/\/src\/(node|cli)\//.test(id);
 const manualChunks = (id) => (universal(id) ? 'core' : undefined);
 // The CLI entry is executable (package.json "bin").
 const shebang = (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : '');
@@ -41,7 +42,7 @@ export default [
     ],
   },
   ...['js', 'cts'].map((kind) => ({
-    input: Object.fromEntries(entries.filter((e) => e !== 'cli').map((name) => [name, `src/${name}.ts`])),
+    input: { index: sources.index, node: sources.node },
     external,
     plugins: [dts({ tsconfig: './tsconfig.build.json' })],
     output: {

@@ -28,7 +28,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { Bench } from 'tinybench';
 import { LengthFieldDecoder, LengthFieldEncoder, backend } from '../src/index.js';
-import { framed, zeroCopyOnread } from '../src/node.js';
+import { framed, zeroCopyOnread } from '../src/node/index.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {

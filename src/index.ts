@@ -12,9 +12,9 @@
  * ```
  * @module
  */
-export { init, backend, type Backend, type InitOptions } from './_engine.js';
-export type { BaseDecoder, FrameDecoder, FrameStats, OnRanges } from './decoder.js';
-export type { DiscardInfo, LimitOptions, OnTooLong, Trailing } from './_options.js';
+export { init, backend, type Backend, type InitOptions } from './engine/engine.js';
+export type { BaseDecoder, FrameDecoder, FrameStats, OnRanges } from './codec/decoder.js';
+export type { DiscardInfo, LimitOptions, OnTooLong, Trailing } from './codec/options.js';
 export {
   LengthFieldDecoder,
   LengthFieldEncoder,
@@ -22,13 +22,13 @@ export {
   type LengthFieldEncoderOptions,
   type LengthFieldLength,
   type ByteOrder,
-} from './length_field.js';
+} from './codec/length_field.js';
 export {
   FixedLengthDecoder,
   FixedLengthEncoder,
   type FixedLengthDecoderOptions,
   type FixedLengthEncoderOptions,
-} from './fixed_length.js';
+} from './codec/fixed_length.js';
 export {
   DelimiterDecoder,
   LineDecoder,
@@ -38,7 +38,7 @@ export {
   type DelimiterDecoderOptions,
   type LineDecoderOptions,
   type DelimiterEncoderOptions,
-} from './delimiter.js';
+} from './codec/delimiter.js';
 export {
   FramingError,
   FrameTooLongError,
@@ -47,7 +47,7 @@ export {
   DelimiterInPayloadError,
   InvalidOptionError,
   type FramingErrorCode,
-} from './errors.js';
+} from './codec/errors.js';
 export {
   DecoderStream,
   EncoderStream,
@@ -55,4 +55,4 @@ export {
   type ByteSource,
   type FrameEncoder,
   type FramesOptions,
-} from './streams.js';
+} from './streams/streams.js';

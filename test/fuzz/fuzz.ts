@@ -40,10 +40,10 @@ import {
   LineDecoder,
   type FrameDecoder,
 } from '../../src/index.js';
-import { engine, OUT_CAP, useEngine as selectEngine, WINDOW, type Engine } from '../../src/_engine.js';
+import { engine, OUT_CAP, useEngine as selectEngine, WINDOW, type Engine } from '../../src/engine/engine.js';
 import { bytewise, cut, hex, run, type Outcome } from '../_harness.js';
 import { refDelimiter, refFixed, refLengthField } from '../_reference.js';
-import { rng } from '../node/tcp_helpers.js';
+import { rng } from '../node/_tcp.js';
 
 selectEngine(); // the default engine is chosen on first use; this harness reads `engine` before any decoder exists
 

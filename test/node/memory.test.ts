@@ -17,10 +17,10 @@ import {
   LineDecoder,
   type FrameDecoder,
 } from '../../src/index.js';
-import { engine } from '../../src/_engine.js';
+import { engine } from '../../src/engine/engine.js';
 import { hex } from '../_harness.js';
 import { useEngine, type EngineName } from '../fuzz/fuzz.js';
-import { ensureBuilt, ROOT } from './cli_helpers.js';
+import { ensureBuilt, ROOT } from '../cli/_helpers.js';
 
 const MiB = 2 ** 20;
 const MAX = 64 * 1024;

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureBuilt, ROOT } from './cli_helpers.js';
+import { ensureBuilt, ROOT } from '../cli/_helpers.js';
 
 const CONSUMER = `
 import { LineDecoder, LengthFieldDecoder, DecoderStream, frames, init, backend, FramingError } from 'framecodec';

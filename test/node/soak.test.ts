@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
-import { ensureBuilt, ROOT } from './cli_helpers.js';
+import { ensureBuilt, ROOT } from '../cli/_helpers.js';
 
 beforeAll(() => ensureBuilt(), 300_000);
 

@@ -4,8 +4,8 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { describe, expect, test } from 'vitest';
 import { FramingError, InvalidOptionError } from '../../src/index.js';
-import { parseSocketStates, socketStates } from '../../src/node.js';
-import { HOST, pair, pollUntil } from './tcp_helpers.js';
+import { parseSocketStates, socketStates } from '../../src/node/index.js';
+import { HOST, pair, pollUntil } from './_tcp.js';
 
 // /proc/net/tcp as Linux prints it (trailing columns shortened). Ports: 1F90 = 8080,
 // D431 = 54321, 0016 = 22, C350 = 50000.

@@ -19,10 +19,10 @@ import {
 
 /** The framecodec encoders all have encodeAll. */
 type FrameEncoder = BaseEncoder & { encodeAll(payloads: Uint8Array[]): Uint8Array };
-import { engine, useEngine } from '../../src/_engine.js';
-import { framed, zeroCopyOnread, type Framed } from '../../src/node.js';
-import { receiverOf } from '../../src/zero_copy.js';
-import { pair, pollUntil, randomBytes, randomLetters, rng, sameFrames, within, type Pair } from './tcp_helpers.js';
+import { engine, useEngine } from '../../src/engine/engine.js';
+import { framed, zeroCopyOnread, type Framed } from '../../src/node/index.js';
+import { receiverOf } from '../../src/node/zero_copy.js';
+import { pair, pollUntil, randomBytes, randomLetters, rng, sameFrames, within, type Pair } from './_tcp.js';
 
 useEngine(); // the default engine is chosen on first use; these tests read `engine` before any decoder exists
 

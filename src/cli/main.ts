@@ -1,0 +1,60 @@
+/**
+ * The `framecodec` command (package.json "bin"; rollup adds the shebang).
+ *
+ * ```
+ * framecodec decode|encode <framing> [flags] [file]
+ * framecodec demo
+ * framecodec sockets [--port N]
+ * ```
+ * Errors are reported as one line on stderr, `framecodec: <message> (<code>)`,
+ * with exit status 2 for bad flags (`ERR_INVALID_OPTION`) and 1 otherwise; never
+ * a stack trace (set FRAMECODEC_DEBUG=1 to get one after that line).
+ * @module
+ */
+import { usageError } from './args.js';
+import { decodeCommand } from './decode.js';
+import { encodeCommand } from './encode.js';
+import { demoCommand } from './demo.js';
+import { socketsCommand } from './sockets.js';
+import { MAIN_HELP } from './help.js';
+
+const COMMANDS: Record<string, (argv: readonly string[]) => Promise<void>> = {
+  decode: decodeCommand,
+  encode: encodeCommand,
+  demo: demoCommand,
+  sockets: socketsCommand,
+};
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(MAIN_HELP);
+    return;
+  }
+  if (command === undefined)
+    throw usageError('missing command: decode, encode, demo or sockets (see framecodec --help)');
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!run)
+    throw usageError(
+      `unknown command ${JSON.stringify(command)}: use decode, encode, demo or sockets (see framecodec --help)`,
+    );
+  await run(rest);
+}
+
+function report(e: unknown): void {
+  const err = e as { code?: unknown; message?: unknown; stack?: unknown };
+  const code = typeof err?.code === 'string' ? err.code : 'ERR_INTERNAL';
+  const message = typeof err?.message === 'string' ? err.message : String(e);
+  process.stderr.write(`framecodec: ${message.replace(/\s*\n\s*/g, ' ')} (${code})\n`);
+  if (process.env.FRAMECODEC_DEBUG && typeof err?.stack === 'string') process.stderr.write(`${err.stack}\n`);
+  process.exitCode = code === 'ERR_INVALID_OPTION' ? 2 : 1;
+}
+
+// A reader that goes away (`framecodec decode … | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  report(e);
+  process.exit();
+});
+
+main(process.argv.slice(2)).catch(report);

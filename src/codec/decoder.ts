@@ -1,0 +1,416 @@
+/**
+ * The interface every decoder implements, and the plumbing they share: stats,
+ * the failed and freed states, `frames` on errors, deferred `onDiscard` calls.
+ *
+ * Copy semantics of what a decoder returns:
+ * - `decode()` frames are stable: they never alias decoder or WebAssembly memory
+ *   and never change afterwards. A frame that lies wholly inside the chunk you
+ *   passed is a view on that chunk's buffer (no copy), so copy such frames first if
+ *   you overwrite your chunk buffer later. A frame that spans chunks is a fresh copy.
+ * - `decodeEach()` passes frames valid only during the `onFrame` call.
+ * - `TruncatedFrameError.partial` and `end()` frames are copies.
+ *
+ * @module
+ */
+import { Carry } from './_carry.js';
+import { engine, RESERVE, useEngine, WINDOW } from '../engine/engine.js';
+import { FramingError, InvalidOptionError } from './errors.js';
+import type { DiscardInfo } from './options.js';
+import { describe } from './options.js';
+
+/** Counters kept over a decoder's life; neither `end()` nor `reset()` clears them. */
+export interface FrameStats {
+  /** Frames returned or passed to `onFrame` (one emitted by `end()` included). */
+  frames: number;
+  /** Total length of those frames. */
+  bytes: number;
+  /** Frames thrown away by `onTooLong: 'skip'` and `trailing: 'drop'`. */
+  discardedFrames: number;
+  /** Stream bytes thrown away by `onTooLong: 'skip'` and `trailing: 'drop'`. */
+  discardedBytes: number;
+}
+
+/**
+ * Receives frames as ranges: frame `i` is `bytes.subarray(offsets[2 * i], offsets[2 * i + 1])`.
+ * `bytes` and `offsets` are valid only during the call.
+ */
+export type OnRanges = (bytes: Uint8Array, offsets: Int32Array, count: number) => void;
+
+/** What every framecodec decoder offers. */
+export interface FrameDecoder {
+  /** Feeds bytes; returns, in order, the frames they complete. */
+  decode(chunk: Uint8Array | ArrayBuffer): Uint8Array[];
+  /** Feeds bytes; passes each completed frame to `onFrame` (valid during the call only); returns their number. */
+  decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void): number;
+  /** The frame-offsets path (every framecodec decoder has it): batches of (start, end) ranges, no object per frame. */
+  decodeRanges?(chunk: Uint8Array | ArrayBuffer, onFrames: OnRanges): number;
+  /** Signals the end of the stream; applies `trailing` to an incomplete frame; resets. */
+  end(): Uint8Array[];
+  /** Drops buffered bytes and a failed state (stats are kept). */
+  reset(): void;
+  /** Releases the decoder; any later call throws `ERR_DECODER_FREED`. */
+  free(): void;
+  [Symbol.dispose](): void;
+  /** Bytes held for an incomplete frame. */
+  readonly buffered: number;
+  readonly stats: FrameStats;
+}
+
+/**
+ * When at least this many frames come out of one scan, the hot loops grow the
+ * `decode()` result array once and fill it by index: a push per frame costs about
+ * a third more (bench/experiments/views.mjs), and growing is a runtime call that a
+ * few frames do not repay. @internal
+ */
+export const PRESIZE_FROM = 64;
+
+const disposeSymbol: typeof Symbol.dispose =
+  (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
+
+/** Turns what the caller passed into a Uint8Array view (no copy). */
+export function toBytes(
+  chunk: Uint8Array | ArrayBuffer | ArrayBufferView,
+  what: 'chunk' | 'payload' = 'chunk',
+): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (
+    chunk instanceof ArrayBuffer ||
+    (typeof SharedArrayBuffer !== 'undefined' && chunk instanceof SharedArrayBuffer)
+  ) {
+    return new Uint8Array(chunk);
+  }
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw new InvalidOptionError(what, `${what} must be a Uint8Array or an ArrayBuffer, got ${describe(chunk)}`);
+}
+
+/** The payloads of an encoder's encodeAll() as byte views (no copy). */
+export function payloadList(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array[] {
+  if (typeof (payloads as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== 'function') {
+    throw new InvalidOptionError(
+      'payloads',
+      `payloads must be an iterable of Uint8Array or ArrayBuffer, got ${describe(payloads)}`,
+    );
+  }
+  return Array.from(payloads, (p) => toBytes(p, 'payload'));
+}
+
+/**
+ * Base class of the decoders. A subclass implements `push` (consume one chunk,
+ * append completed frames to `out`), `finish` (end of stream), `clear` (drop
+ * state) and `held` (bytes buffered); this class does everything else.
+ * @internal
+ */
+export abstract class BaseDecoder implements FrameDecoder {
+  readonly stats: FrameStats = { frames: 0, bytes: 0, discardedFrames: 0, discardedBytes: 0 };
+  private failure: FramingError | null = null;
+  private freed = false;
+  private discards: DiscardInfo[] | null = null;
+  /**
+   * The bytes of an incomplete frame (for delimiters: from the frame's start, or
+   * from the resume offset while discarding). Settled after every call, so an idle
+   * decoder at a frame boundary owns no buffer.
+   */
+  protected readonly carry = new Carry();
+  /** Set during decodeRanges(): the hot loops add ranges here instead of making views. */
+  protected ranges: Ranges | null = null;
+
+  constructor(private readonly onDiscard: ((info: DiscardInfo) => void) | undefined) {
+    useEngine();
+  }
+
+  protected abstract push(chunk: Uint8Array, out: Uint8Array[]): void;
+  protected abstract finish(out: Uint8Array[]): void;
+  protected abstract clear(): void;
+  protected abstract held(): number;
+
+  decode(chunk: Uint8Array | ArrayBuffer): Uint8Array[] {
+    this.usable();
+    let bytes = toBytes(chunk);
+    if (this.failure) throw this.failure.again();
+    const out: Uint8Array[] = [];
+    if (bytes.buffer === engine.u8.buffer) bytes = this.inPlace(bytes);
+    const inMemory = bytes.buffer === engine.u8.buffer;
+    try {
+      this.push(bytes, out);
+    } catch (e) {
+      if (inMemory) stabilize(out, bytes.buffer);
+      this.fault(e, out);
+    }
+    this.carry.settle();
+    if (inMemory) stabilize(out, bytes.buffer);
+    this.flushDiscards();
+    return out;
+  }
+
+  /**
+   * The chunk lies in linear memory (zero-copy receive). It is scanned where it lies
+   * when it starts at the receive area and any carried tail fits the reserve before
+   * it; anything else is copied out first, since staging could overwrite it.
+   * Whatever may grow the memory is done before the scan; growing detaches views,
+   * so the chunk is viewed anew.
+   */
+  private inPlace(bytes: Uint8Array): Uint8Array {
+    const { byteOffset, length } = bytes;
+    if (byteOffset !== engine.receive || length > WINDOW || this.maxTail() > RESERVE) return bytes.slice();
+    // In place, the tail goes into the reserve and the windows are read where they
+    // lie: the staging area never grows; only a delimiter table may need loading.
+    this.prepare();
+    engine.views();
+    return new Uint8Array(engine.u8.buffer, byteOffset, length);
+  }
+
+  /** Subclasses load here what scanning needs (e.g. a delimiter table). */
+  protected prepare(): void {}
+
+  /** The most bytes a subclass carries in front of a window (a header, a delimiter's start). */
+  protected maxTail(): number {
+    return 0;
+  }
+
+  decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void): number {
+    if (typeof onFrame !== 'function')
+      throw new InvalidOptionError('onFrame', `onFrame must be a function, got ${describe(onFrame)}`);
+    let frames: Uint8Array[];
+    try {
+      frames = this.decode(chunk);
+    } catch (e) {
+      if (e instanceof FramingError) {
+        const done = e.frames;
+        e.frames = [];
+        for (let i = 0; i < done.length; i++) onFrame(done[i]);
+      }
+      throw e;
+    }
+    for (let i = 0; i < frames.length; i++) onFrame(frames[i]);
+    return frames.length;
+  }
+
+  /**
+   * The frame-offsets path, for proxies and routers that do not need an object per
+   * frame: feeds bytes like `decode()`, and passes the completed frames in batches of
+   * (start, end) offsets into a source buffer (the chunk itself, or a buffer that
+   * holds a frame which spanned chunks), in order. Nothing passed to `onFrames`
+   * outlives the call. Returns the number of frames. Errors as `decodeEach()`.
+   *
+   * @example
+   * ```ts
+   * import { LineDecoder } from 'framecodec';
+   * const lines = new LineDecoder();
+   * let total = 0;
+   * lines.decodeRanges(new TextEncoder().encode('a\nbb\nccc\n'), (bytes, offsets, count) => {
+   *   for (let i = 0; i < count; i++) total += offsets[2 * i + 1] - offsets[2 * i];
+   * });
+   * // total === 6
+   * ```
+   */
+  decodeRanges(chunk: Uint8Array | ArrayBuffer, onFrames: OnRanges): number {
+    if (typeof onFrames !== 'function')
+      throw new InvalidOptionError('onFrames', `onFrames must be a function, got ${describe(onFrames)}`);
+    this.usable();
+    let bytes = toBytes(chunk);
+    if (this.failure) throw this.failure.again();
+    if (bytes.buffer === engine.u8.buffer) bytes = this.inPlace(bytes);
+    const ranges = Ranges.acquire();
+    this.ranges = ranges;
+    const before = this.stats.frames;
+    const out: Uint8Array[] = [];
+    try {
+      this.push(bytes, out);
+    } catch (e) {
+      this.ranges = null;
+      ranges.deliver(onFrames);
+      if (e instanceof FramingError) e.frames = [];
+      this.flushDiscards();
+      throw e;
+    }
+    this.ranges = null;
+    this.carry.settle();
+    ranges.deliver(onFrames);
+    this.flushDiscards();
+    return this.stats.frames - before;
+  }
+
+  end(): Uint8Array[] {
+    this.usable();
+    const failure = this.failure;
+    if (failure) {
+      this.reset();
+      throw failure.again();
+    }
+    const out: Uint8Array[] = [];
+    try {
+      this.finish(out);
+    } catch (e) {
+      this.reset();
+      this.fault(e, out);
+    }
+    this.clear();
+    this.flushDiscards();
+    return out;
+  }
+
+  reset(): void {
+    this.usable();
+    this.failure = null;
+    this.clear();
+  }
+
+  free(): void {
+    if (this.freed) return;
+    this.clear();
+    this.failure = null;
+    this.freed = true;
+  }
+
+  [disposeSymbol](): void {
+    this.free();
+  }
+
+  get buffered(): number {
+    return this.freed ? 0 : this.held();
+  }
+
+  /**
+   * Emits bytes[start, end): a view appended to `out`, or a range during decodeRanges().
+   * (The hot loops inline this.)
+   */
+  protected put(out: Uint8Array[], bytes: Uint8Array, start: number, end: number): void {
+    this.stats.frames++;
+    this.stats.bytes += end - start;
+    if (this.ranges !== null) this.ranges.add(bytes, start, end);
+    else
+      out.push(
+        start === 0 && end === bytes.length
+          ? bytes
+          : new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start),
+      );
+  }
+
+  /** Counts a dropped frame and queues its `onDiscard` call for the end of the call. */
+  protected discarded(bytes: number, offset: number): void {
+    this.stats.discardedFrames++;
+    this.stats.discardedBytes += bytes;
+    if (this.onDiscard) {
+      this.discards ??= [];
+      this.discards.push({ reason: 'too-long', bytes, offset });
+    }
+  }
+
+  /** Counts a frame dropped by `trailing: 'drop'` (no `onDiscard` call). */
+  protected dropped(bytes: number): void {
+    this.stats.discardedFrames++;
+    this.stats.discardedBytes += bytes;
+  }
+
+  /** Marks the decoder failed and throws: every later decode/end throws the same code. */
+  protected fail(error: FramingError): never {
+    this.failure = error;
+    throw error;
+  }
+
+  private usable(): void {
+    if (this.freed) throw new FramingError('ERR_DECODER_FREED', 'this decoder was freed; create a new one');
+  }
+
+  private fault(e: unknown, out: Uint8Array[]): never {
+    if (e instanceof FramingError) e.frames = out;
+    this.flushDiscards();
+    throw e;
+  }
+
+  private flushDiscards(): void {
+    const list = this.discards;
+    if (!list) return;
+    this.discards = null;
+    for (const info of list) this.onDiscard!(info);
+  }
+}
+
+/**
+ * Frames that are views on linear memory (chunk scanned in place) are copied out,
+ * all in one slab, so that `decode()` frames stay stable.
+ */
+function stabilize(out: Uint8Array[], memory: ArrayBufferLike): void {
+  let lo = Infinity;
+  let hi = -1;
+  for (const f of out) {
+    if (f.buffer !== memory) continue;
+    if (f.byteOffset < lo) lo = f.byteOffset;
+    if (f.byteOffset + f.length > hi) hi = f.byteOffset + f.length;
+  }
+  if (hi < 0) return;
+  const slab = new Uint8Array(memory, lo, hi - lo).slice();
+  for (let k = 0; k < out.length; k++) {
+    const f = out[k];
+    if (f.buffer === memory) out[k] = slab.subarray(f.byteOffset - lo, f.byteOffset - lo + f.length);
+  }
+}
+
+/**
+ * Frames collected by decodeRanges(): (start, end) pairs, grouped in segments that
+ * share a source buffer. Delivered after the scan, so no user code runs while a
+ * decoder reads the engine's results. Pooled per nesting depth (an `onFrames` may
+ * itself call decodeRanges on another decoder), so the offsets array is reused.
+ * @internal
+ */
+export class Ranges {
+  private static readonly pool: Ranges[] = [];
+  private static depth = 0;
+
+  offsets = new Int32Array(16384);
+  n = 0;
+  private current: Uint8Array | null = null;
+  private readonly sources: Uint8Array[] = [];
+  private readonly ends: number[] = [];
+
+  static acquire(): Ranges {
+    Ranges.pool[Ranges.depth] ??= new Ranges();
+    const r = Ranges.pool[Ranges.depth];
+    Ranges.depth++;
+    return r;
+  }
+
+  add(bytes: Uint8Array, start: number, end: number): void {
+    if (bytes !== this.current) this.open(bytes);
+    const n = this.n;
+    if (n + 2 > this.offsets.length) this.grow();
+    this.offsets[n] = start;
+    this.offsets[n + 1] = end;
+    this.n = n + 2;
+  }
+
+  private open(bytes: Uint8Array): void {
+    if (this.current !== null) this.ends.push(this.n);
+    this.sources.push(bytes);
+    this.current = bytes;
+  }
+
+  private grow(): void {
+    const grown = new Int32Array(this.offsets.length * 2);
+    grown.set(this.offsets);
+    this.offsets = grown;
+  }
+
+  /** Passes the segments to `onFrames`, then returns this object to the pool. */
+  deliver(onFrames: OnRanges): void {
+    if (this.current !== null) this.ends.push(this.n);
+    const sources = this.sources.splice(0);
+    const ends = this.ends.splice(0);
+    const offsets = this.offsets;
+    this.current = null;
+    this.n = 0;
+    Ranges.depth--;
+    let from = 0;
+    for (let k = 0; k < sources.length; k++) {
+      onFrames(sources[k], from === 0 ? offsets : offsets.subarray(from), (ends[k] - from) >> 1);
+      from = ends[k];
+    }
+  }
+}
+
+/** Counts a completed frame and appends it. */
+export function emit(stats: FrameStats, out: Uint8Array[], frame: Uint8Array): void {
+  stats.frames++;
+  stats.bytes += frame.length;
+  out.push(frame);
+}

@@ -1,0 +1,559 @@
+/**
+ * Delimiter framing: a boundary marker between frames, as Netty's
+ * `DelimiterBasedFrameDecoder` / `LineBasedFrameDecoder` and tokio-util's
+ * `AnyDelimiterCodec` / `LinesCodec`.
+ *
+ * `delimiter: '|'`, `disposition` `'discard'` (default), `'suffix'`, `'prefix'`:
+ * ```
+ * INPUT  "ab|c||d"       61 62 7c 63 7c 7c 64
+ * discard -> "ab"  "c"  ""   then "d" at end()     (trailing: 'emit')
+ * suffix  -> "ab|" "c|" "|"  then "d" at end()
+ * prefix  -> "ab"  "|c" "|"  then "|d" at end()
+ * ```
+ * Several delimiters: the match that starts earliest wins, and among those that
+ * start at the same byte the longest (`['\n', '\r\n']`: `"a\r\nb"` gives `"a"`).
+ *
+ * `LineDecoder` splits on `\n` and `\r\n` (and a lone `\r` with `allowCR`):
+ * ```
+ * INPUT  "one\r\ntwo\nthree"   6f 6e 65 0d 0a 74 77 6f 0a 74 68 72 65 65
+ * LineDecoder()                      -> "one" "two" then "three" at end()
+ * LineDecoder({ keepLineEnding })    -> "one\r\n" "two\n" then "three" at end()
+ * ```
+ * @module
+ */
+import { concat, hex, part, SLAB_MAX } from './_carry.js';
+import { engine, OUT_CAP, useEngine, WINDOW } from '../engine/engine.js';
+import { BaseDecoder, emit, payloadList, PRESIZE_FROM, toBytes } from './decoder.js';
+import { DelimiterInPayloadError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
+import {
+  boolean,
+  describe,
+  limits,
+  objectOption,
+  oneOf,
+  plural,
+  trailing,
+  type LimitOptions,
+  type Trailing,
+} from './options.js';
+
+/** A delimiter: bytes, or a string taken as UTF-8. */
+export type Delimiter = Uint8Array | string;
+export type Disposition = 'discard' | 'suffix' | 'prefix';
+
+/** Options of {@link DelimiterDecoder}. */
+export interface DelimiterDecoderOptions extends LimitOptions {
+  /** The delimiter, or several (any of them ends a frame). Required. */
+  delimiter: Delimiter | readonly Delimiter[];
+  /**
+   * `'discard'` strips the delimiter, `'suffix'` keeps it at the frame's end,
+   * `'prefix'` keeps it at the start of the next frame.
+   * @default 'discard'
+   */
+  disposition?: Disposition;
+  /** What `end()` does with bytes after the last delimiter. @default 'emit' */
+  trailing?: Trailing;
+}
+
+/** Options of {@link LineDecoder}. */
+export interface LineDecoderOptions extends LimitOptions {
+  /** A lone `\r` also ends a line. @default false */
+  allowCR?: boolean;
+  /** Keep `\n` / `\r\n` at the end of each line. @default false */
+  keepLineEnding?: boolean;
+  /** What `end()` does with a last line that has no line ending. @default 'emit' */
+  trailing?: Trailing;
+}
+
+/** Options of {@link DelimiterEncoder}. */
+export interface DelimiterEncoderOptions {
+  /** The delimiter to append (the first one, if several); all are checked against payloads. Required. */
+  delimiter: Delimiter | readonly Delimiter[];
+}
+
+// ---------------------------------------------------------------------------
+// Delimiter sets, encoded once as the table assembly/delimiter.ts reads (its
+// layout is drawn there) and shared by every decoder with the same delimiters.
+
+const TABLE_MEMBER = 16;
+const TABLE_ENTRIES = 272;
+
+interface DelimiterSet {
+  /** The table, as copied into linear memory. */
+  readonly table: Uint8Array;
+  /** The delimiters in the caller's order, deduplicated. */
+  readonly list: readonly Uint8Array[];
+  readonly maxLength: number;
+}
+
+const utf8 = new TextEncoder();
+const sets = new Map<string, DelimiterSet>();
+
+function delimiterSet(value: unknown): DelimiterSet {
+  const items = Array.isArray(value) ? value : [value];
+  if (value === undefined) throw new InvalidOptionError('delimiter', 'delimiter is required');
+  if (items.length === 0) throw new InvalidOptionError('delimiter', 'delimiter must not be an empty array');
+  const list: Uint8Array[] = [];
+  const seen = new Set<string>();
+  let key = '';
+  for (const item of items) {
+    let bytes: Uint8Array;
+    if (typeof item === 'string') bytes = utf8.encode(item);
+    else if (item instanceof Uint8Array) bytes = item.slice();
+    else
+      throw new InvalidOptionError(
+        'delimiter',
+        `delimiter must be a string, a Uint8Array or an array of them, got ${describe(item)}`,
+      );
+    if (bytes.length === 0) throw new InvalidOptionError('delimiter', 'delimiter must not be empty');
+    const k = bytes.join(',');
+    if (seen.has(k)) continue;
+    seen.add(k);
+    list.push(bytes);
+    key += k + ';';
+  }
+  let set = sets.get(key);
+  if (!set) {
+    if (sets.size >= 256) sets.clear();
+    set = { table: encodeTable(list), list, maxLength: Math.max(...list.map((d) => d.length)) };
+    sets.set(key, set);
+  }
+  return set;
+}
+
+// Verification modes (assembly/delimiter.ts draws them).
+const GENERIC = 0;
+const SINGLE = 1;
+const LINES = 2;
+const LINES_CR = 3;
+
+function tableMode(list: readonly Uint8Array[]): number {
+  const keys = new Set(list.map((d) => d.join(',')));
+  if (keys.size === 2 && keys.has('10') && keys.has('13,10')) return LINES;
+  if (keys.size === 3 && keys.has('10') && keys.has('13,10') && keys.has('13')) return LINES_CR;
+  return list.every((d) => d.length === 1) ? SINGLE : GENERIC;
+}
+
+function encodeTable(list: readonly Uint8Array[]): Uint8Array {
+  const sorted = [...list].sort((a, b) => b.length - a.length); // longest first
+  const firsts = [...new Set(sorted.map((d) => d[0]))];
+  const bytesAt = TABLE_ENTRIES + 8 * sorted.length;
+  const size = bytesAt + sorted.reduce((n, d) => n + d.length, 0);
+  const table = new Uint8Array(Math.ceil(size / 16) * 16);
+  const view = new DataView(table.buffer);
+  view.setUint32(0, sorted.length, true);
+  const mode = tableMode(list);
+  // LINES finds \r\n by its \n: the SIMD walk looks for \n alone.
+  const simdFirsts = mode === LINES ? [0x0a] : firsts;
+  view.setUint32(4, simdFirsts.length, true);
+  for (let k = 0; k < 4; k++) table[8 + k] = simdFirsts[Math.min(k, simdFirsts.length - 1)];
+  view.setUint32(12, mode, true);
+  for (const b of firsts) table[TABLE_MEMBER + b] = 1;
+  let at = bytesAt;
+  sorted.forEach((d, k) => {
+    view.setUint32(TABLE_ENTRIES + 8 * k, at, true);
+    view.setUint32(TABLE_ENTRIES + 8 * k + 4, d.length, true);
+    table.set(d, at);
+    at += d.length;
+  });
+  return table;
+}
+
+const DISPOSITIONS: readonly Disposition[] = ['discard', 'suffix', 'prefix'];
+const SUFFIX = 1; // indexes into DISPOSITIONS
+const PREFIX = 2;
+
+/**
+ * Splits a stream at delimiters.
+ *
+ * @example
+ * ```ts
+ * import { DelimiterDecoder } from 'framecodec';
+ * const decoder = new DelimiterDecoder({ delimiter: '\r\n' });
+ * const text = (f: Uint8Array) => new TextDecoder().decode(f);
+ * decoder.decode(new TextEncoder().encode('PING\r\nPO')).map(text); // ['PING']
+ * decoder.decode(new TextEncoder().encode('NG\r\n')).map(text);     // ['PONG']
+ * ```
+ */
+export class DelimiterDecoder extends BaseDecoder {
+  private readonly set: DelimiterSet;
+  private readonly disposition: number;
+  private readonly max: number;
+  private readonly failFast: boolean;
+  private readonly skip: boolean;
+  private readonly trailing: Trailing;
+
+  // All positions are stream offsets (bytes since the start or the last reset).
+  /** Bytes received before the current chunk. */
+  private total = 0;
+  /** Where the current frame starts (with 'prefix': where the delimiter opening it starts). */
+  private frameStart = 0;
+  /** Where its content starts: after its opening delimiter with 'prefix', else frameStart. */
+  private contentStart = 0;
+  /**
+   * The resume offset: every byte before it is resolved (delimiter or content).
+   * Bytes from here to `total` are the start of a possible delimiter, fewer than
+   * the longest one; they are rescanned with the next chunk, nothing else is.
+   */
+  private pos = 0;
+  /** The current frame is longer than maxFrameLength and is being dropped. */
+  private discarding = false;
+  /** Length of the last frame, to size the carry for the next one that spans chunks. */
+  private lastLength = 0;
+
+  constructor(options: DelimiterDecoderOptions) {
+    const o = objectOption('options', options);
+    const lim = limits(o);
+    super(lim.onDiscard);
+    this.set = delimiterSet(o.delimiter);
+    this.disposition = DISPOSITIONS.indexOf(oneOf('disposition', o.disposition, 'discard', DISPOSITIONS));
+    this.max = lim.max;
+    this.failFast = lim.failFast;
+    this.skip = lim.skip;
+    this.trailing = trailing(o.trailing, 'emit');
+  }
+
+  protected held(): number {
+    return this.carry.len;
+  }
+
+  protected clear(): void {
+    this.total = this.frameStart = this.contentStart = this.pos = this.lastLength = 0;
+    this.discarding = false;
+    this.carry.release();
+  }
+
+  protected push(chunk: Uint8Array, out: Uint8Array[]): void {
+    const n = chunk.length;
+    if (n === 0) return;
+    const chunkBase = this.total;
+    const end = chunkBase + n;
+    const window = Math.max(WINDOW, 2 * this.set.maxLength);
+    while (this.pos < end) {
+      const from = this.pos;
+      const wlen = Math.min(end - from, window);
+      const count = this.scanWindow(from, wlen, chunk, chunkBase, false);
+      this.matches(from, count, chunk, chunkBase, out);
+      this.pos = from + engine.x.delimiterResumeAt();
+      if (!this.discarding && this.pos - this.contentStart > this.max) this.overLimit();
+      if (from + wlen === end && count < OUT_CAP) break;
+    }
+    this.keep(chunk, chunkBase);
+    this.total = end;
+  }
+
+  /**
+   * Copies stream bytes [from, from + wlen) into the staging area (the carried
+   * ones from the carry, the rest from `chunk`) and scans them.
+   */
+  private scanWindow(from: number, wlen: number, chunk: Uint8Array, chunkBase: number, final: boolean): number {
+    const e = engine;
+    e.loadTable(this.set.table);
+    let data: number;
+    if (from < chunkBase) {
+      const carry = this.carry;
+      const k = from - (chunkBase - carry.len);
+      const tail = Math.min(carry.len - k, wlen);
+      data = e.place(carry.buf, k, tail, chunk, 0, wlen - tail);
+    } else {
+      data = e.place(null, 0, 0, chunk, from - chunkBase, wlen);
+    }
+    return e.x.scanDelimiters(e.table, data, 0, wlen, final ? 1 : 0, e.out, OUT_CAP);
+  }
+
+  /** Loads what an in-place scan needs up front, so that no scan grows memory mid-chunk. */
+  protected prepare(): void {
+    engine.loadTable(this.set.table);
+  }
+
+  protected maxTail(): number {
+    return this.set.maxLength;
+  }
+
+  /**
+   * Turns the scan's matches (window positions, lengths) into frames. A frame
+   * wholly inside the chunk is a view on the chunk's buffer, made with the
+   * Uint8Array constructor (a plain view, cheaper than subarray on a Buffer).
+   */
+  private matches(from: number, count: number, chunk: Uint8Array, chunkBase: number, out: Uint8Array[]): void {
+    const i32 = engine.i32;
+    const o = engine.out >> 2;
+    const prefix = this.disposition === PREFIX;
+    const suffix = this.disposition === SUFFIX;
+    const max = this.max;
+    const buffer = chunk.buffer;
+    const base = chunk.byteOffset - chunkBase; // stream offset + base = byte offset in buffer
+    const ranges = this.ranges;
+    let start = this.frameStart;
+    let contentStart = this.contentStart;
+    let frames = 0;
+    let bytes = 0;
+    // With many matches, `out` is grown once to take them all and filled by index
+    // (see PRESIZE_FROM). `w` is its true length, restored below and before
+    // anything can throw.
+    let w = out.length;
+    const presized = ranges === null && count >= PRESIZE_FROM;
+    if (presized) out.length = w + count;
+    for (let k = 0; k < count; k++) {
+      const m = from + i32[o + 2 * k];
+      const dl = i32[o + 2 * k + 1];
+      if (this.discarding || m - contentStart > max) {
+        this.discarding = false;
+        this.frameStart = prefix ? m : m + dl;
+        this.contentStart = m + dl;
+        this.stats.frames += frames;
+        this.stats.bytes += bytes;
+        frames = bytes = 0;
+        if (!this.skip) {
+          if (presized) out.length = w;
+          this.fail(this.tooLong(start));
+        }
+        this.discarded(this.frameStart - start, start);
+        start = this.frameStart;
+        contentStart = this.contentStart;
+        continue;
+      }
+      const stop = suffix ? m + dl : m;
+      if (ranges === null) {
+        out[w++] =
+          start >= chunkBase
+            ? new Uint8Array(buffer, base + start, stop - start)
+            : this.spanning(start, stop, chunk, chunkBase);
+      } else if (start >= chunkBase) {
+        ranges.add(chunk, start - chunkBase, stop - chunkBase);
+      } else {
+        const frame = this.spanning(start, stop, chunk, chunkBase);
+        ranges.add(frame, 0, frame.length);
+      }
+      frames++;
+      bytes += stop - start;
+      start = prefix ? m : m + dl;
+      contentStart = m + dl;
+    }
+    if (presized) out.length = w;
+    this.frameStart = start;
+    this.contentStart = contentStart;
+    this.stats.frames += frames;
+    this.stats.bytes += bytes;
+    if (frames > 0) this.lastLength = bytes / frames;
+  }
+
+  /** A frame [start, stop) that begins in the carry. */
+  private spanning(start: number, stop: number, chunk: Uint8Array, chunkBase: number): Uint8Array {
+    const carry = this.carry;
+    const base = chunkBase - carry.len;
+    if (stop <= chunkBase) return carry.handOut(start - base, stop - base);
+    const buf = carry.buf!;
+    const need = stop - start;
+    if (need > SLAB_MAX && start === base && !carry.shared && buf.length >= need) {
+      // A long frame: finish it in the carry's spare room and hand the buffer out.
+      buf.set(part(chunk, 0, stop - chunkBase), carry.len);
+      return carry.handOut(0, need);
+    }
+    return concat(buf, start - base, carry.len, chunk, 0, stop - chunkBase);
+  }
+
+  /** More than maxFrameLength bytes of content and no delimiter yet. */
+  private overLimit(): void {
+    if (this.failFast && !this.skip) this.fail(this.tooLong(this.frameStart));
+    this.discarding = true;
+  }
+
+  /** After a chunk: keep the bytes of the unfinished frame (or of a possible delimiter). */
+  private keep(chunk: Uint8Array, chunkBase: number): void {
+    const carry = this.carry;
+    const holdFrom = this.discarding ? this.pos : this.frameStart;
+    const end = chunkBase + chunk.length;
+    // Room for a frame like the last one, so that the next chunk can finish it in place.
+    const limit = this.max + 2 * this.set.maxLength;
+    const hint = this.discarding ? 0 : Math.ceil(this.lastLength) + 2 * this.set.maxLength;
+    if (holdFrom >= chunkBase) {
+      carry.clear();
+      if (holdFrom < end) carry.append(chunk, holdFrom - chunkBase, chunk.length, limit, hint);
+      return;
+    }
+    carry.dropFront(holdFrom - (chunkBase - carry.len));
+    carry.append(chunk, 0, chunk.length, limit, hint);
+  }
+
+  private tooLong(start: number): FrameTooLongError {
+    return new FrameTooLongError(
+      `frame at offset ${start} exceeds maxFrameLength ${this.max} (no delimiter within ${this.max} bytes)`,
+      this.max,
+      { offset: start },
+    );
+  }
+
+  protected finish(out: Uint8Array[]): void {
+    const total = this.total;
+    // A possible delimiter at the very end: resolve it now that no byte follows.
+    if (this.pos < total) {
+      const from = this.pos;
+      const count = this.scanWindow(from, total - from, new Uint8Array(0), total, true);
+      this.matches(from, count, new Uint8Array(0), total, out);
+      this.pos = total;
+    }
+    const start = this.frameStart;
+    const held = total - start;
+    if (this.discarding || total - this.contentStart > this.max) {
+      if (!this.skip) throw this.tooLong(start);
+      this.discarded(held, start);
+      return;
+    }
+    if (held === 0) return;
+    const base = total - this.carry.len;
+    if (this.trailing === 'emit') {
+      emit(this.stats, out, this.carry.handOut(start - base, this.carry.len));
+    } else if (this.trailing === 'drop') {
+      this.dropped(held);
+    } else {
+      throw new TruncatedFrameError(
+        `stream ended inside a frame: ${plural(held, 'byte')} after offset ${start} and no delimiter`,
+        this.carry.buf!.slice(start - base, this.carry.len),
+        { offset: start },
+      );
+    }
+  }
+}
+
+const LF = utf8.encode('\n');
+const CRLF = utf8.encode('\r\n');
+const CR = utf8.encode('\r');
+
+/**
+ * Splits a stream into lines ending in `\n` or `\r\n` (and a lone `\r` with
+ * `allowCR`). A `\r` at the end of a chunk waits for the next byte; a line never
+ * counts as too long because of the first bytes of its line ending.
+ *
+ * @example
+ * ```ts
+ * import { LineDecoder } from 'framecodec';
+ * const lines = new LineDecoder();
+ * const text = (f: Uint8Array) => new TextDecoder().decode(f);
+ * lines.decode(new TextEncoder().encode('GET / HTTP/1.1\r\nHost: a\r')).map(text); // ['GET / HTTP/1.1']
+ * lines.decode(new TextEncoder().encode('\n\r\n')).map(text);                       // ['Host: a', '']
+ * ```
+ */
+export class LineDecoder extends DelimiterDecoder {
+  constructor(options?: LineDecoderOptions) {
+    const o = objectOption('options', options);
+    const allowCR = boolean('allowCR', o.allowCR, false);
+    const keep = boolean('keepLineEnding', o.keepLineEnding, false);
+    super({
+      ...o,
+      delimiter: allowCR ? [LF, CRLF, CR] : [LF, CRLF],
+      disposition: keep ? 'suffix' : 'discard',
+      trailing: o.trailing,
+    });
+  }
+}
+
+/**
+ * Appends the delimiter to each payload, refusing payloads a receiver with the same
+ * delimiters would cut early.
+ *
+ * Each `encode()` is checked alone. When the first delimiter is the start of a
+ * longer one in the set (`['\r', '\r\n']`), a payload that begins with the rest
+ * of the longer one (`'\n…'`) would extend the delimiter before it on the wire:
+ * `encodeAll()` sees its payloads together and refuses that too; across separate
+ * `encode()` calls, choose delimiters so that this cannot happen.
+ *
+ * @example
+ * ```ts
+ * import { DelimiterEncoder } from 'framecodec';
+ * const encoder = new DelimiterEncoder({ delimiter: '\n' });
+ * encoder.encode(new TextEncoder().encode('hello')); // "hello\n" as bytes
+ * encoder.encode(new TextEncoder().encode('a\nb'));  // throws DelimiterInPayloadError
+ * ```
+ */
+export class DelimiterEncoder {
+  private readonly set: DelimiterSet;
+  private readonly delimiter: Uint8Array;
+
+  constructor(options: DelimiterEncoderOptions) {
+    const o = objectOption('options', options);
+    this.set = delimiterSet(o.delimiter);
+    this.delimiter = this.set.list[0];
+  }
+
+  /** The payload followed by the delimiter, in a new buffer. */
+  encode(payload: Uint8Array | ArrayBuffer): Uint8Array {
+    const bytes = toBytes(payload, 'payload');
+    const wire = concat(bytes, 0, bytes.length, this.delimiter, 0, this.delimiter.length);
+    this.check(wire, [bytes]);
+    return wire;
+  }
+
+  /** Many frames in one contiguous buffer. */
+  encodeAll(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array {
+    const list = payloadList(payloads);
+    const d = this.delimiter;
+    let total = 0;
+    for (const p of list) total += p.length + d.length;
+    const wire = new Uint8Array(total);
+    let at = 0;
+    for (const p of list) {
+      wire.set(p, at);
+      wire.set(d, at + p.length);
+      at += p.length + d.length;
+    }
+    this.check(wire, list);
+    return wire;
+  }
+
+  /**
+   * Runs the receiver's scanner over the whole output (the stream ending after it):
+   * the k-th delimiter it finds must be ours, right after payload k.
+   */
+  private check(wire: Uint8Array, payloads: Uint8Array[]): void {
+    const dl = this.delimiter.length;
+    let k = 0;
+    let start = 0; // where payload k starts in wire
+    scanAll(this.set, wire, (at, length) => {
+      const p = payloads[k];
+      if (at === start + p.length && length === dl) {
+        start = at + dl;
+        k++;
+        return true;
+      }
+      if (at < start + p.length) {
+        const where = payloads.length > 1 ? `payload ${k} (of ${p.length} bytes)` : `payload of ${p.length} bytes`;
+        throw new DelimiterInPayloadError(
+          `${where} would be cut at byte ${at - start}: a receiver finds a delimiter there before the appended one`,
+          at - start,
+        );
+      }
+      // Our delimiter, continued by the bytes after it into a longer one.
+      const next = payloads[k + 1];
+      throw new DelimiterInPayloadError(
+        `the delimiter after payload ${k} and the bytes that follow it (${hex(part(wire, at + dl, at + length))}) form the longer delimiter ${hex(part(wire, at, at + length))}: a receiver would merge payload ${k + 1} (of ${next.length} bytes) into it`,
+        0,
+      );
+    });
+  }
+}
+
+/**
+ * Calls `visit(position, length)` for each delimiter that a receiver with `set`
+ * finds in `bytes`, the stream ending after them, in order (leftmost-longest).
+ */
+function scanAll(set: DelimiterSet, bytes: Uint8Array, visit: (at: number, length: number) => void): void {
+  const e = useEngine();
+  const total = bytes.length;
+  const window = Math.max(WINDOW, 2 * set.maxLength);
+  let pos = 0;
+  while (pos < total) {
+    const wlen = Math.min(total - pos, window);
+    const last = pos + wlen === total;
+    e.loadTable(set.table);
+    e.reserveStage(wlen);
+    e.u8.set(part(bytes, pos, pos + wlen), e.stage);
+    const count = e.x.scanDelimiters(e.table, e.stage, 0, wlen, last ? 1 : 0, e.out, OUT_CAP);
+    // Read every result before calling out: visit() may throw, and nothing else may scan meanwhile.
+    const found = e.i32.slice(e.out >> 2, (e.out >> 2) + 2 * count);
+    const resume = e.x.delimiterResumeAt();
+    for (let j = 0; j < count; j++) visit(pos + found[2 * j], found[2 * j + 1]);
+    if (last && count < OUT_CAP) return;
+    pos += resume;
+  }
+}

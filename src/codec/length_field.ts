@@ -1,0 +1,529 @@
+/**
+ * Length-field framing: each frame carries its length in a header, as Netty's
+ * `LengthFieldBasedFrameDecoder` and tokio-util's `LengthDelimitedCodec`.
+ *
+ * frame length on the wire = lengthFieldOffset + fieldBytes + value + lengthAdjustment
+ *
+ * Defaults: a 4-byte big-endian length of the payload, header stripped.
+ * ```
+ * INPUT (9 bytes)                              DECODED
+ * +-------------+----------------+             +----------------+
+ * | 00 00 00 05 | 68 65 6c 6c 6f |   ---->     | 68 65 6c 6c 6f |  "hello"
+ * +-------------+----------------+             +----------------+
+ * ```
+ * `initialBytesToStrip: 0` keeps the header:
+ * ```
+ * +-------------+----------------+             +-------------+----------------+
+ * | 00 00 00 05 | 68 65 6c 6c 6f |   ---->     | 00 00 00 05 | 68 65 6c 6c 6f |
+ * +-------------+----------------+             +-------------+----------------+
+ * ```
+ * The field counts the whole frame (`lengthAdjustment: -2`, 2-byte field):
+ * ```
+ * +-------+----------------+                   +----------------+
+ * | 00 07 | 68 65 6c 6c 6f |   ---->           | 68 65 6c 6c 6f |
+ * +-------+----------------+                   +----------------+
+ * ```
+ * A header before the field (`lengthFieldOffset: 2`, `lengthFieldLength: 2`,
+ * `initialBytesToStrip: 0`); the magic bytes stay:
+ * ```
+ * +-------+-------+----------------+           +-------+-------+----------------+
+ * | ca fe | 00 05 | 68 65 6c 6c 6f |   ---->   | ca fe | 00 05 | 68 65 6c 6c 6f |
+ * +-------+-------+----------------+           +-------+-------+----------------+
+ * ```
+ * A varint (unsigned LEB128) length, as protobuf's delimited messages:
+ * ```
+ * +----+----------------+                      +----------------+
+ * | 05 | 68 65 6c 6c 6f |   ---->              | 68 65 6c 6c 6f |
+ * +----+----------------+                      +----------------+
+ * ```
+ * @module
+ */
+import { concat, hex } from './_carry.js';
+import { engine, OUT_CAP, WINDOW } from '../engine/engine.js';
+import { BaseDecoder, emit, payloadList, PRESIZE_FROM, toBytes } from './decoder.js';
+import { CorruptLengthError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
+import {
+  boolean,
+  integer,
+  limits,
+  maxFrameLength,
+  objectOption,
+  oneOf,
+  plural,
+  trailing,
+  type LimitOptions,
+  type Trailing,
+} from './options.js';
+
+export type LengthFieldLength = 1 | 2 | 3 | 4 | 8 | 'varint';
+export type ByteOrder = 'big' | 'little';
+
+/** Options of {@link LengthFieldDecoder}. */
+export interface LengthFieldDecoderOptions extends LimitOptions {
+  /** Bytes before the length field. @default 0 */
+  lengthFieldOffset?: number;
+  /** Width of the field in bytes, or `'varint'` (unsigned LEB128, 1 to 10 bytes). @default 4 */
+  lengthFieldLength?: LengthFieldLength;
+  /** Byte order of a fixed-width field. @default 'big' */
+  byteOrder?: ByteOrder;
+  /** Added to the field's value to get the number of bytes after the field. @default 0 */
+  lengthAdjustment?: number;
+  /** Bytes cut from the start of each frame. @default lengthFieldOffset + field length (the whole header) */
+  initialBytesToStrip?: number;
+  /** What `end()` does with an incomplete frame. @default 'error' */
+  trailing?: Trailing;
+}
+
+/** Options of {@link LengthFieldEncoder}. */
+export interface LengthFieldEncoderOptions {
+  /** @default 4 */
+  lengthFieldLength?: LengthFieldLength;
+  /** @default 'big' */
+  byteOrder?: ByteOrder;
+  /** The encoder writes `payload.length - lengthAdjustment`. @default 0 */
+  lengthAdjustment?: number;
+  /**
+   * The field counts its own bytes too (as a decoder with `lengthAdjustment: -fieldBytes`);
+   * fixed-width fields only (a varint's width varies). @default false
+   */
+  lengthIncludesHeader?: boolean;
+  /** Longest frame on the wire, header included. @default 8 * 1024 * 1024 */
+  maxFrameLength?: number;
+}
+
+const FIELD_LENGTHS: readonly LengthFieldLength[] = [1, 2, 3, 4, 8, 'varint'];
+
+// Status codes of the scanner (assembly/length_field.ts).
+const NEED_HEADER = 0;
+const NEED_BODY = 1;
+const CORRUPT = 2;
+const TOO_LONG = 3;
+const CORRUPT_VARINT_TOO_LONG = 1;
+const CORRUPT_VALUE_TOO_BIG = 2;
+const CORRUPT_SHORTER_THAN_HEADER = 3;
+
+// Decoder states.
+const HEADER = 0; // at a frame boundary, or holding the first bytes of a header
+const BODY = 1; //   header parsed; holding the frame's bytes until frameLength arrive
+const DISCARD = 2; // dropping the rest of a frame longer than maxFrameLength
+
+/**
+ * Frames at least this long are followed by a header-only scan: copying their body
+ * into the window would cost more than one scan call per frame.
+ */
+const PROBE_AFTER = 8192;
+
+/**
+ * Splits a stream into frames whose length is carried in a header.
+ *
+ * @example
+ * ```ts
+ * import { LengthFieldDecoder } from 'framecodec';
+ * const decoder = new LengthFieldDecoder({ lengthFieldLength: 2 });
+ * const frames = decoder.decode(new Uint8Array([0, 2, 104, 105, 0, 1]));
+ * // frames: [Uint8Array [104, 105]]  ("hi"); 0x00 0x01 waits for one more byte
+ * decoder.decode(new Uint8Array([33])); // [Uint8Array [33]]
+ * ```
+ */
+export class LengthFieldDecoder extends BaseDecoder {
+  private readonly offset: number;
+  private readonly field: number; // 0 = varint
+  private readonly little: number;
+  private readonly adjustment: number;
+  private readonly strip: number; // -1 = the whole header
+  private readonly max: number;
+  private readonly failFast: boolean;
+  private readonly skip: boolean;
+  private readonly trailing: Trailing;
+  private readonly maxHeader: number;
+  private readonly minHeader: number;
+
+  private state = HEADER;
+  /** Stream offset of the current frame's first byte. */
+  private frameStart = 0;
+  /** Bytes received before the current chunk. */
+  private total = 0;
+  private frameLength = 0;
+  private headerLength = 0;
+  private fieldValue = 0;
+  private discardLeft = 0;
+  /** Bytes of the frame being discarded that have arrived (exact, unlike frameLength - discardLeft past 2^53). */
+  private discardedSoFar = 0;
+  private probe = false;
+  /**
+   * Bytes of frames completed since the last over-long frame (Infinity before any).
+   * A scan stages at most twice this, so the part of a window that an over-long
+   * header leaves unscanned is paid for by bytes already decoded: staging stays
+   * linear however valid and over-long frames alternate.
+   */
+  private consumed = Infinity;
+
+  constructor(options?: LengthFieldDecoderOptions) {
+    const o = objectOption('options', options);
+    const lim = limits(o);
+    super(lim.onDiscard);
+    this.offset = integer('lengthFieldOffset', o.lengthFieldOffset, 0, 0, 1 << 20);
+    const len = oneOf('lengthFieldLength', o.lengthFieldLength, 4, FIELD_LENGTHS);
+    this.field = len === 'varint' ? 0 : len;
+    this.little = oneOf('byteOrder', o.byteOrder, 'big', ['big', 'little']) === 'little' ? 1 : 0;
+    this.adjustment = integer('lengthAdjustment', o.lengthAdjustment, 0, Number.MIN_SAFE_INTEGER);
+    this.strip = integer('initialBytesToStrip', o.initialBytesToStrip, -1, 0);
+    this.max = lim.max;
+    this.failFast = lim.failFast;
+    this.skip = lim.skip;
+    this.trailing = trailing(o.trailing, 'error');
+    this.maxHeader = this.offset + (this.field || 10);
+    this.minHeader = this.offset + (this.field || 1);
+  }
+
+  protected held(): number {
+    return this.state === DISCARD ? 0 : this.carry.len;
+  }
+
+  protected maxTail(): number {
+    return this.maxHeader;
+  }
+
+  protected clear(): void {
+    this.state = HEADER;
+    this.carry.release();
+    this.frameStart = 0;
+    this.total = 0;
+    this.discardLeft = 0;
+    this.discardedSoFar = 0;
+    this.probe = false;
+    this.consumed = Infinity;
+  }
+
+  protected push(chunk: Uint8Array, out: Uint8Array[]): void {
+    const n = chunk.length;
+    let i = 0;
+    for (;;) {
+      if (this.state === HEADER) {
+        if (i >= n) break;
+        i = this.scan(chunk, i, out);
+      } else if (this.state === BODY) {
+        const take = Math.min(this.frameLength - this.carry.len, n - i);
+        this.carry.append(chunk, i, i + take, this.frameLength, this.frameLength);
+        i += take;
+        if (this.carry.len < this.frameLength) break;
+        const skip = this.strip < 0 ? this.headerLength : this.strip;
+        const frame = this.carry.take(skip);
+        this.put(out, frame, 0, frame.length);
+        this.frameStart += this.frameLength;
+        this.state = HEADER;
+        this.probe = this.frameLength >= PROBE_AFTER;
+        this.consumed += this.frameLength;
+      } else {
+        const take = Math.min(this.discardLeft, n - i);
+        this.discardLeft -= take;
+        this.discardedSoFar += take;
+        i += take;
+        if (this.discardLeft > 0) break;
+        this.endDiscard(this.discardedSoFar);
+      }
+    }
+    this.total += n;
+  }
+
+  /**
+   * HEADER state: copies [carried header bytes][chunk from i] into the staging area,
+   * lets the engine walk the frames there, and turns what it found into views on
+   * `chunk`. Returns the chunk index to continue from.
+   */
+  private scan(chunk: Uint8Array, i: number, out: Uint8Array[]): number {
+    const e = engine;
+    const n = chunk.length;
+    const carry = this.carry;
+    const tail = carry.len;
+    const avail = tail + n - i;
+    if (tail > 0 && avail < this.minHeader) {
+      // Still short of the smallest possible header: no scan can finish it, so
+      // keep the bytes without restaging the carried ones (a long
+      // lengthFieldOffset fed a byte at a time would otherwise cost quadratic work).
+      carry.append(chunk, i, n);
+      return n;
+    }
+    const stage = this.probe ? 0 : Math.min(WINDOW, 2 * this.consumed);
+    const wlen = Math.min(avail, Math.max(stage, tail + this.maxHeader));
+    const data = e.place(carry.buf, 0, tail, chunk, i, wlen - tail);
+    const count = e.x.scanLength(
+      data,
+      wlen,
+      this.offset,
+      this.field,
+      this.little,
+      this.adjustment,
+      this.strip,
+      this.max,
+      e.out,
+      OUT_CAP,
+    );
+    const i32 = e.i32;
+    const o = e.out >> 2;
+    const shift = i - tail; // window position + shift = chunk index
+    const stats = this.stats;
+    let k = 0;
+    if (count > 0 && tail > 0) {
+      // The first frame began in earlier chunks: its header was carried.
+      const ps = i32[o];
+      const pe = i32[o + 1];
+      if (ps >= tail) this.put(out, chunk, ps + shift, pe + shift);
+      else {
+        const frame = concat(carry.buf!, ps, tail, chunk, i, pe + shift);
+        this.put(out, frame, 0, frame.length);
+      }
+      carry.clear();
+      k = 1;
+    }
+    let bytes = 0;
+    const buffer = chunk.buffer;
+    const at = chunk.byteOffset + shift; // window position + at = byte offset in buffer
+    const ranges = this.ranges;
+    // Many frames: `out` is grown once and filled by index (see PRESIZE_FROM).
+    let w = out.length;
+    if (ranges === null && count - k >= PRESIZE_FROM) out.length = w + count - k;
+    for (; k < count; k++) {
+      const ps = i32[o + 2 * k];
+      const len = i32[o + 2 * k + 1] - ps;
+      if (ranges === null) out[w++] = new Uint8Array(buffer, at + ps, len);
+      else ranges.add(chunk, ps + shift, ps + shift + len);
+      bytes += len;
+    }
+    const r = e.x.lengthResumeAt();
+    if (count > 0) {
+      stats.frames += count - (tail > 0 ? 1 : 0);
+      stats.bytes += bytes;
+      this.probe = i32[o + 2 * count - 1] - i32[o + 2 * count - 2] >= PROBE_AFTER;
+      this.consumed += r;
+    }
+    this.frameStart = this.total + shift + r;
+    const s = r + shift; // chunk index of the frame the scan stopped at (< i while its start is carried)
+    const status = e.x.lengthStatus();
+    if (status === NEED_HEADER) {
+      if (wlen < avail) return s; // the window ended, not the chunk
+      if (s >= i) carry.append(chunk, s, n);
+      else carry.append(chunk, i, n);
+      return n;
+    }
+    if (status === NEED_BODY) {
+      const frameLength = e.x.frameLength();
+      const headerLength = e.x.headerLength();
+      if (s >= i && s + frameLength <= n) {
+        // The whole frame is in this chunk, past the window: a view, no copy.
+        const skip = this.strip < 0 ? headerLength : this.strip;
+        this.put(out, chunk, s + skip, s + frameLength);
+        this.frameStart += frameLength;
+        this.probe = frameLength >= PROBE_AFTER;
+        this.consumed += frameLength;
+        return s + frameLength;
+      }
+      this.frameLength = frameLength;
+      this.headerLength = headerLength;
+      this.state = BODY;
+      return Math.max(s, i);
+    }
+    if (status === TOO_LONG) {
+      this.frameLength = e.x.frameLength();
+      this.fieldValue = e.x.fieldValue();
+      this.headerLength = e.x.headerLength();
+      if (this.failFast && !this.skip) this.fail(this.tooLong());
+      this.state = DISCARD;
+      this.discardedSoFar = s >= i ? 0 : tail;
+      this.discardLeft = this.frameLength - this.discardedSoFar;
+      carry.clear();
+      // The next header is scanned alone, and the window grows back only with the
+      // bytes decoded since: restaging a whole window after each dropped frame
+      // would copy a run of short over-long frames quadratically.
+      this.consumed = 0;
+      return Math.max(s, i);
+    }
+    if (status === CORRUPT) this.fail(this.corrupt(e.u8.slice(data + r + this.offset, data + r + e.x.headerLength())));
+    return s; // OUT_FULL
+  }
+
+  private endDiscard(dropped: number): void {
+    this.state = HEADER;
+    if (this.skip) {
+      this.discarded(dropped, this.frameStart);
+      this.frameStart += this.frameLength;
+    } else {
+      this.fail(this.tooLong());
+    }
+  }
+
+  private tooLong(): FrameTooLongError {
+    return new FrameTooLongError(
+      `frame of ${this.exactFrameLength()} bytes (length field ${this.fieldValue}) exceeds maxFrameLength ${this.max} at offset ${this.frameStart}`,
+      this.max,
+      { offset: this.frameStart, frameLength: this.frameLength },
+    );
+  }
+
+  /**
+   * The frame length for messages, exact also above 2^53 - 1 (header + field value
+   * + adjustment, each exact on its own), where `frameLength` is the nearest double.
+   */
+  private exactFrameLength(): string {
+    if (Number.isSafeInteger(this.frameLength)) return String(this.frameLength);
+    return String(BigInt(this.headerLength) + BigInt(this.fieldValue) + BigInt(this.adjustment));
+  }
+
+  private corrupt(fieldBytes: Uint8Array): CorruptLengthError {
+    const e = engine;
+    const reason = e.x.corruptReason();
+    const at = `at offset ${this.frameStart}`;
+    let message: string;
+    if (reason === CORRUPT_VARINT_TOO_LONG) {
+      message = `varint length field ${hex(fieldBytes)} is longer than 10 bytes ${at}`;
+    } else if (reason === CORRUPT_VALUE_TOO_BIG) {
+      message = `length field ${hex(fieldBytes)} exceeds 2^53 - 1 ${at}`;
+    } else {
+      const header = e.x.headerLength();
+      const frame = e.x.frameLength();
+      const value = e.x.fieldValue();
+      message =
+        reason === CORRUPT_SHORTER_THAN_HEADER
+          ? `length field ${value} with lengthAdjustment ${this.adjustment} gives a frame of ${frame} bytes, shorter than its ${header}-byte header ${at}`
+          : `length field ${value} gives a frame of ${frame} bytes, shorter than initialBytesToStrip ${this.strip} ${at}`;
+    }
+    return new CorruptLengthError(message, { offset: this.frameStart });
+  }
+
+  protected finish(out: Uint8Array[]): void {
+    if (this.state === DISCARD) {
+      this.endDiscard(this.discardedSoFar);
+      return;
+    }
+    const held = this.carry.len;
+    if (held === 0) return;
+    const what =
+      this.state === BODY
+        ? `a frame (${held} of ${plural(this.frameLength, 'byte')} received)`
+        : `a frame header (${plural(held, 'byte')} received)`;
+    if (this.trailing === 'emit') emit(this.stats, out, this.carry.take());
+    else if (this.trailing === 'drop') this.dropped(held);
+    else
+      throw new TruncatedFrameError(`stream ended inside ${what} at offset ${this.frameStart}`, this.carry.copy(), {
+        offset: this.frameStart,
+      });
+  }
+}
+
+/**
+ * Prefixes each payload with its length.
+ *
+ * @example
+ * ```ts
+ * import { LengthFieldEncoder, LengthFieldDecoder } from 'framecodec';
+ * const options = { lengthFieldLength: 2 } as const;
+ * const wire = new LengthFieldEncoder(options).encode(new TextEncoder().encode('hi'));
+ * // wire: Uint8Array [0, 2, 104, 105]
+ * new LengthFieldDecoder(options).decode(wire); // [Uint8Array [104, 105]]
+ * ```
+ */
+export class LengthFieldEncoder {
+  private readonly field: number; // 0 = varint
+  private readonly little: boolean;
+  private readonly adjustment: number;
+  private readonly includesHeader: boolean;
+  private readonly max: number;
+
+  constructor(options?: LengthFieldEncoderOptions) {
+    const o = objectOption('options', options);
+    const len = oneOf('lengthFieldLength', o.lengthFieldLength, 4, FIELD_LENGTHS);
+    this.field = len === 'varint' ? 0 : len;
+    this.little = oneOf('byteOrder', o.byteOrder, 'big', ['big', 'little']) === 'little';
+    this.adjustment = integer('lengthAdjustment', o.lengthAdjustment, 0, Number.MIN_SAFE_INTEGER);
+    this.includesHeader = boolean('lengthIncludesHeader', o.lengthIncludesHeader, false);
+    if (this.includesHeader && this.field === 0) {
+      // It stands for a decoder's lengthAdjustment of -fieldBytes, and a varint has no fixed width.
+      throw new InvalidOptionError(
+        'lengthIncludesHeader',
+        "lengthIncludesHeader needs a fixed-width field: a varint's width depends on its value, so no decoder's lengthAdjustment could undo it",
+      );
+    }
+    this.max = maxFrameLength(o.maxFrameLength);
+  }
+
+  /** One frame: header then payload, in a new buffer. */
+  encode(payload: Uint8Array | ArrayBuffer): Uint8Array {
+    const bytes = toBytes(payload, 'payload');
+    const value = this.value(bytes.length);
+    const header = this.headerLength(value);
+    const frame = new Uint8Array(header + bytes.length);
+    this.writeField(frame, 0, value);
+    frame.set(bytes, header);
+    return frame;
+  }
+
+  /** Many frames in one contiguous buffer (one socket write instead of many). */
+  encodeAll(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array {
+    const list = payloadList(payloads);
+    const values = list.map((p) => this.value(p.length));
+    let total = 0;
+    for (let k = 0; k < list.length; k++) total += this.headerLength(values[k]) + list[k].length;
+    const buf = new Uint8Array(total);
+    let at = 0;
+    for (let k = 0; k < list.length; k++) {
+      at = this.writeField(buf, at, values[k]);
+      buf.set(list[k], at);
+      at += list[k].length;
+    }
+    return buf;
+  }
+
+  private headerLength(value: number): number {
+    return this.field || varintLength(value);
+  }
+
+  /** The field value for a payload; throws when the field or maxFrameLength cannot take it. */
+  private value(payloadLength: number): number {
+    let value = payloadLength - this.adjustment;
+    if (this.includesHeader) value += this.field;
+    const fieldMax = this.field === 0 || this.field === 8 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * this.field) - 1;
+    if (value < 0 || value > fieldMax) {
+      const width = this.field ? `${this.field}-byte` : 'varint';
+      throw new FrameTooLongError(
+        `payload of ${payloadLength} bytes needs length field value ${value}, which a ${width} field cannot hold (0 to ${fieldMax})`,
+        this.max,
+        { frameLength: payloadLength + (this.field || 1) },
+      );
+    }
+    const wire = this.headerLength(value) + payloadLength;
+    if (wire > this.max) {
+      throw new FrameTooLongError(
+        `frame of ${wire} bytes (payload ${payloadLength} + header ${wire - payloadLength}) exceeds maxFrameLength ${this.max}`,
+        this.max,
+        { frameLength: wire },
+      );
+    }
+    return value;
+  }
+
+  private writeField(buf: Uint8Array, at: number, value: number): number {
+    const w = this.field;
+    if (w === 0) {
+      while (value >= 128) {
+        buf[at++] = (value % 128) | 0x80;
+        value = Math.floor(value / 128);
+      }
+      buf[at++] = value;
+      return at;
+    }
+    for (let k = 0; k < w; k++) {
+      const byte = Math.floor(value / 2 ** (8 * k)) % 256;
+      buf[this.little ? at + k : at + w - 1 - k] = byte;
+    }
+    return at + w;
+  }
+}
+
+function varintLength(value: number): number {
+  let n = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    n++;
+  }
+  return n;
+}

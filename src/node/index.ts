@@ -1,0 +1,42 @@
+/**
+ * framecodec/node: Node-only adapters around the universal decoders and encoders.
+ *
+ * - {@link decoderTransform} / {@link encoderTransform}: `stream.Transform`s for `pipeline()`;
+ * - {@link framed}: a framed full-duplex connection over a `net.Socket`, with
+ *   half-close, graceful close with a reset deadline, and explicit states;
+ * - {@link zeroCopyOnread}: read a socket straight into WebAssembly memory;
+ * - {@link socketStates}: TCP sockets per state on Linux (FIN_WAIT1, orphans...).
+ *
+ * @example
+ * ```ts
+ * import net from 'node:net';
+ * import { LengthFieldDecoder, LengthFieldEncoder } from 'framecodec';
+ * import { framed } from 'framecodec/node';
+ * const conn = framed(net.connect(9000, '127.0.0.1'), {
+ *   decoder: new LengthFieldDecoder(),
+ *   encoder: new LengthFieldEncoder(),
+ * });
+ * conn.write(new TextEncoder().encode('hello'));
+ * for await (const frame of conn) console.log(frame);
+ * ```
+ * @module
+ */
+export { decoderTransform, encoderTransform, type CodecTransformOptions } from './transform.js';
+export {
+  framed,
+  Framed,
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  type FramedOptions,
+  type FramedState,
+  type CloseOptions,
+  type CloseResult,
+} from './framed.js';
+export { zeroCopyOnread } from './zero_copy.js';
+export {
+  socketStates,
+  parseSocketStates,
+  type SocketStates,
+  type SocketStatesFilter,
+  type ProcNetText,
+  type TcpStateName,
+} from './socket_states.js';

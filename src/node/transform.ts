@@ -1,0 +1,240 @@
+/**
+ * Node stream adapters: a decoder or an encoder as a `stream.Transform`, for
+ * `pipeline()`. The codec does the work; these only move chunks and errors.
+ *
+ * ```
+ * socket --bytes--> decoderTransform(decoder) --frames--> your Writable / for await
+ * your frames --payloads--> encoderTransform(encoder) --bytes--> socket
+ * ```
+ * @module
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import type { FrameDecoder } from '../codec/decoder.js';
+import { toBytes } from '../codec/decoder.js';
+import { FramingError, InvalidOptionError } from '../codec/errors.js';
+import { describe } from '../codec/options.js';
+import type { FrameEncoder } from '../streams/streams.js';
+
+/** An encoder that may also frame many payloads into one buffer (every framecodec encoder can). */
+type BatchEncoder = FrameEncoder & { encodeAll?(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array };
+
+/** One frame of `payload` (a Uint8Array or an ArrayBuffer). */
+export function encodeOne(encoder: FrameEncoder, payload: Uint8Array | ArrayBuffer): Uint8Array {
+  return encoder.encode(toBytes(payload));
+}
+
+/**
+ * Every payload framed into one buffer: the encoder's `encodeAll` (all payloads are
+ * checked before anything is written), or its frames concatenated.
+ */
+export function encodeMany(encoder: FrameEncoder, payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array {
+  const batch = encoder as BatchEncoder;
+  if (typeof batch.encodeAll === 'function') return batch.encodeAll(payloads);
+  const frames = Array.from(payloads, (p) => encoder.encode(toBytes(p)));
+  const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+  let at = 0;
+  for (const f of frames) {
+    out.set(f, at);
+    at += f.length;
+  }
+  return out;
+}
+
+/** Buffer sizes of the transforms (passed to `stream.Transform`). */
+export interface CodecTransformOptions {
+  /** Frames (decoder) or bytes (encoder) buffered on the readable side. @default Node's default */
+  readableHighWaterMark?: number;
+  /** Bytes (decoder) or payloads (encoder) buffered on the writable side. @default Node's default */
+  writableHighWaterMark?: number;
+}
+
+export function requireDecoder(value: unknown, name = 'decoder'): FrameDecoder {
+  const d = value as FrameDecoder | undefined;
+  if (!d || typeof d.decode !== 'function' || typeof d.end !== 'function') {
+    throw new InvalidOptionError(
+      name,
+      `${name} must be a framecodec decoder (with decode() and end()), got ${describe(value)}`,
+    );
+  }
+  return d;
+}
+
+export function requireEncoder(value: unknown, name = 'encoder'): FrameEncoder {
+  const e = value as FrameEncoder | undefined;
+  if (!e || typeof e.encode !== 'function') {
+    throw new InvalidOptionError(name, `${name} must be an encoder (with encode()), got ${describe(value)}`);
+  }
+  return e;
+}
+
+/** The frames a failed decode()/end() completed before the fault; emptied, as decodeEach does, once delivered. */
+export function framesBefore(error: unknown): Uint8Array[] {
+  if (!(error instanceof FramingError)) return [];
+  const frames = error.frames;
+  error.frames = [];
+  return frames;
+}
+
+function sizes(options: CodecTransformOptions | undefined): CodecTransformOptions {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidOptionError('options', `options must be an object, got ${describe(options)}`);
+  }
+  const out: CodecTransformOptions = {};
+  for (const key of ['readableHighWaterMark', 'writableHighWaterMark'] as const) {
+    const v = options[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+      throw new InvalidOptionError(key, `${key} must be an integer >= 1, got ${describe(v)}`);
+    }
+    out[key] = v;
+  }
+  return out;
+}
+
+/**
+ * Bytes in, frames out. Each frame is one chunk of the readable side (object
+ * mode), so boundaries survive. Frames are stable (see `decode()`).
+ *
+ * A framing error fails the stream only after every frame completed before the
+ * fault has been read by the consumer: they are pushed first, and the error is
+ * raised once the readable buffer has been drained (the error's `frames` is then
+ * empty: they were delivered). At the end of the input, `decoder.end()` applies
+ * the decoder's `trailing` option, so a stream cut inside a frame raises
+ * `TruncatedFrameError` (by default for length-field and fixed-length framing).
+ */
+class DecoderTransform extends Transform {
+  readonly #decoder: FrameDecoder;
+  /** A failure waiting for the frames before it to be read. */
+  #failure: { error: unknown; callback: TransformCallback } | null = null;
+
+  constructor(decoder: FrameDecoder, options: CodecTransformOptions) {
+    super({ ...options, readableObjectMode: true, writableObjectMode: false });
+    this.#decoder = decoder;
+  }
+
+  override _transform(chunk: Uint8Array, _encoding: BufferEncoding, callback: TransformCallback): void {
+    let frames: Uint8Array[];
+    try {
+      frames = this.#decoder.decode(chunk);
+    } catch (error) {
+      this.#failAfter(framesBefore(error), error, callback);
+      return;
+    }
+    for (let i = 0; i < frames.length; i++) this.push(frames[i]);
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    let frames: Uint8Array[];
+    try {
+      frames = this.#decoder.end();
+    } catch (error) {
+      this.#failAfter(framesBefore(error), error, callback);
+      return;
+    }
+    for (let i = 0; i < frames.length; i++) this.push(frames[i]);
+    callback();
+  }
+
+  /** Every consumer (flowing mode, pipe, async iterator) takes frames through read(). */
+  // biome-ignore lint/suspicious/noExplicitAny: the signature of stream.Readable#read, which this overrides
+  override read(size?: number): any {
+    const chunk = super.read(size);
+    if (this.#failure !== null && this.readableLength === 0) this.#raise();
+    return chunk;
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#failure = null;
+    callback(error);
+  }
+
+  #failAfter(frames: Uint8Array[], error: unknown, callback: TransformCallback): void {
+    for (let i = 0; i < frames.length; i++) this.push(frames[i]);
+    this.#failure = { error, callback };
+    // In flowing mode the frames were emitted at once; otherwise read() raises it.
+    if (this.readableLength === 0) this.#raise();
+  }
+
+  #raise(): void {
+    const { error, callback } = this.#failure!;
+    this.#failure = null;
+    process.nextTick(callback, error as Error);
+  }
+}
+
+/** A batch of payloads handed to `_transform` by `_writev`. */
+class Batch {
+  constructor(readonly payloads: Uint8Array[]) {}
+}
+
+/**
+ * Payloads in, framed bytes out. Payloads written faster than the readable side is
+ * read are framed together (`encodeAll`: one chunk, so one socket write).
+ * A payload the encoder rejects (e.g. `FrameTooLongError`) fails the stream.
+ */
+class EncoderTransform extends Transform {
+  readonly #encoder: FrameEncoder;
+
+  constructor(encoder: FrameEncoder, options: CodecTransformOptions) {
+    super({ ...options, writableObjectMode: true, readableObjectMode: false });
+    this.#encoder = encoder;
+  }
+
+  override _transform(payload: Uint8Array | Batch, _encoding: BufferEncoding, callback: TransformCallback): void {
+    let bytes: Uint8Array;
+    try {
+      bytes =
+        payload instanceof Batch ? encodeMany(this.#encoder, payload.payloads) : encodeOne(this.#encoder, payload);
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    callback(null, bytes);
+  }
+
+  override _writev(chunks: Array<{ chunk: Uint8Array }>, callback: (error?: Error | null) => void): void {
+    // Transform's _write applies the readable side's backpressure to the callback.
+    this._write(new Batch(chunks.map((c) => c.chunk)), 'buffer' as BufferEncoding, callback);
+  }
+}
+
+/**
+ * A `stream.Transform` that turns bytes into frames with `decoder`: each frame is
+ * one object-mode chunk. At the end of the input it applies the decoder's
+ * `trailing` option; a `FramingError` fails the stream after every frame completed
+ * before the fault has been read. The transform does not free the decoder.
+ *
+ * @example
+ * ```ts
+ * import { pipeline } from 'node:stream/promises';
+ * import { LineDecoder } from 'framecodec';
+ * import { decoderTransform } from 'framecodec/node';
+ * await pipeline(socket, decoderTransform(new LineDecoder()), async function* (lines) {
+ *   for await (const line of lines) console.log(new TextDecoder().decode(line));
+ * });
+ * ```
+ */
+export function decoderTransform(decoder: FrameDecoder, options?: CodecTransformOptions): Transform {
+  return new DecoderTransform(requireDecoder(decoder), sizes(options));
+}
+
+/**
+ * A `stream.Transform` that frames each payload written to it with `encoder`
+ * (object mode in, bytes out): any framecodec encoder, or any `FrameEncoder`.
+ *
+ * @example
+ * ```ts
+ * import { pipeline } from 'node:stream/promises';
+ * import { Readable } from 'node:stream';
+ * import { LengthFieldEncoder } from 'framecodec';
+ * import { encoderTransform } from 'framecodec/node';
+ * const payloads = [new Uint8Array([1, 2]), new Uint8Array([3])];
+ * await pipeline(Readable.from(payloads), encoderTransform(new LengthFieldEncoder()), socket);
+ * // the socket receives 00 00 00 02 01 02 00 00 00 01 03
+ * ```
+ */
+export function encoderTransform(encoder: FrameEncoder, options?: CodecTransformOptions): Transform {
+  return new EncoderTransform(requireEncoder(encoder), sizes(options));
+}
