@@ -11,6 +11,10 @@ Commands:
   demo      sticky and split packets on a loopback TCP connection, restored
   sockets   TCP sockets per state on this machine (Linux)
 
+Flags:
+  -h, --help      this text
+  -V, --version   print the version (from package.json) and exit
+
 Run "framecodec <command> --help" for a command's flags.
 Errors: one line on stderr, "framecodec: <message> (<code>)"; exit status 2 for
 bad flags (ERR_INVALID_OPTION), 1 for bad input.

@@ -5,12 +5,14 @@
  * framecodec decode|encode <framing> [flags] [file]
  * framecodec demo
  * framecodec sockets [--port N]
+ * framecodec --version | --help
  * ```
  * Errors are reported as one line on stderr, `framecodec: <message> (<code>)`,
  * with exit status 2 for bad flags (`ERR_INVALID_OPTION`) and 1 otherwise; never
  * a stack trace (set FRAMECODEC_DEBUG=1 to get one after that line).
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { usageError } from './args.js';
 import { decodeCommand } from './decode.js';
 import { encodeCommand } from './encode.js';
@@ -31,6 +33,10 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(MAIN_HELP);
     return;
   }
+  if (command === '--version' || command === '-V') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
   if (command === undefined)
     throw usageError('missing command: decode, encode, demo or sockets (see framecodec --help)');
   const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
@@ -39,6 +45,20 @@ async function main(argv: readonly string[]): Promise<void> {
       `unknown command ${JSON.stringify(command)}: use decode, encode, demo or sockets (see framecodec --help)`,
     );
   await run(rest);
+}
+
+/**
+ * The version field of the package.json one folder up from this file. The
+ * file is the bundle, dist/cli.js (never src/cli/main.ts), and dist/ sits beside
+ * package.json both in the repository and in the installed package, so the path
+ * holds in both. Read only when asked for, so other commands never touch it.
+ */
+function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const version = (pkg as { version?: unknown })?.version;
+  if (typeof version !== 'string')
+    throw Object.assign(new Error('package.json beside dist/ has no version'), { code: 'ERR_INTERNAL' });
+  return version;
 }
 
 function report(e: unknown): void {
