@@ -20,29 +20,50 @@ Errors: one line on stderr, "framecodec: <message> (<code>)"; exit status 2 for
 bad flags (ERR_INVALID_OPTION), 1 for bad input.
 `;
 
-const SCHEME = `Framing (choose one):
-  --lines                    lines ending in \\n or \\r\\n
-    --allow-cr               a lone \\r also ends a line
-    --keep-line-ending       (decode) keep the line ending in each frame
-  --length-field 1|2|3|4|8   a big-endian length field of that many bytes
-  --varint                   an unsigned LEB128 length (protobuf delimited)
-    --byte-order big|little  byte order of the field (default big)
-    --adjust N               added to the field's value to get the bytes after
-                             the field; may be negative (default 0)
-    --offset N               (decode) bytes before the length field (default 0)
-    --strip N                (decode) bytes cut from the start of each frame
-                             (default: the whole header; 0 keeps it)
-  --delimiter STR            frames end with STR; escapes \\r \\n \\t \\0 \\xHH \\\\;
-                             repeat for several delimiters
-  --fixed N                  records of exactly N bytes
-`;
+/**
+ * The framing flags as `command` takes them. Most are shared; the decoder's
+ * --keep-line-ending, --offset and --strip appear only in decode's help,
+ * --padding only in encode's (args.ts refuses them on the other command).
+ */
+function framing(command: 'decode' | 'encode'): string {
+  const decode = command === 'decode';
+  const lines = [
+    'Framing (choose one):',
+    decode
+      ? '  --lines                    lines ending in \\n or \\r\\n'
+      : '  --lines                    each payload followed by \\n',
+    decode
+      ? '    --allow-cr               a lone \\r also ends a line'
+      : '    --allow-cr               also refuse payloads holding a \\r (a decoder\n' +
+        '                             with --allow-cr would split them there)',
+    decode && '    --keep-line-ending       keep the line ending in each frame',
+    '  --length-field 1|2|3|4|8   a big-endian length field of that many bytes',
+    '  --varint                   an unsigned LEB128 length (protobuf delimited)',
+    '    --byte-order big|little  byte order of the field (default big)',
+    "    --adjust N               added to the field's value to get the bytes after",
+    '                             the field; may be negative (default 0)',
+    decode && '    --offset N               bytes before the length field (default 0)',
+    decode && '    --strip N                bytes cut from the start of each frame',
+    decode && '                             (default: the whole header; 0 keeps it)',
+    decode
+      ? '  --delimiter STR            frames end with STR; escapes \\r \\n \\t \\0 \\xHH \\\\;\n' +
+        '                             repeat for several delimiters'
+      : '  --delimiter STR            each payload followed by STR; escapes \\r \\n \\t\n' +
+        '                             \\0 \\xHH \\\\; repeated, the first is written and\n' +
+        '                             payloads holding any of them are refused',
+    '  --fixed N                  records of exactly N bytes',
+    !decode && '    --padding N              byte value 0-255 that fills short payloads',
+    !decode && '                             (default 0)',
+  ];
+  return `${lines.filter((l) => l !== false).join('\n')}\n`;
+}
 
 export const DECODE_HELP = `Usage: framecodec decode <framing> [flags] [file]
 
 Reads framed bytes from file (or standard input, also as "-") and writes one
 frame per line.
 
-${SCHEME}
+${framing('decode')}
 Output:
   --format text|hex|base64|jsonl|raw
                              text: the frame's bytes then \\n (default)
@@ -73,8 +94,7 @@ export const ENCODE_HELP = `Usage: framecodec encode <framing> [flags] [file]
 Reads one payload per line from file (or standard input, also as "-"); lines end
 with \\n or \\r\\n, an empty line is an empty payload. Writes the framed bytes.
 
-${SCHEME}  --padding N                (--fixed) byte value 0-255 that fills short
-                             payloads (default 0)
+${framing('encode')}
 Input:
   --input-format text|hex|base64
                              text: the line's bytes (default)
@@ -102,6 +122,8 @@ show what it does to messages:
 For each scheme (lines, length field, delimiter, fixed) it shows what code that
 takes one 'data' event for one message would have seen, and what the decoder
 restores. It ends with throughput figures. Takes a few seconds.
+
+  -h, --help   this text
 `;
 
 export const SOCKETS_HELP = `Usage: framecodec sockets [--port N] [--json]

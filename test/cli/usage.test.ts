@@ -1,5 +1,6 @@
 // How the program describes itself, run as a subprocess against dist/cli.js:
-// --version, from the repository and from the packed package.
+// --version, from the repository and from the packed package; each command's
+// --help listing exactly the flags that command takes.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -42,4 +43,57 @@ describe.concurrent('--version', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+/** The flags each command takes (SPEC section 8), without dashes; '' is the program itself. */
+const FLAGS: Record<string, readonly string[]> = {
+  '': ['help', 'version'],
+  decode: [
+    ...['lines', 'allow-cr', 'keep-line-ending', 'length-field', 'varint', 'byte-order', 'adjust', 'offset', 'strip'],
+    ...['delimiter', 'fixed', 'format', 'max-frame-length', 'on-too-long', 'trailing', 'stats', 'help'],
+  ],
+  encode: [
+    ...['lines', 'allow-cr', 'length-field', 'varint', 'byte-order', 'adjust', 'delimiter', 'fixed', 'padding'],
+    ...['input-format', 'max-frame-length', 'stats', 'help'],
+  ],
+  demo: ['help'],
+  sockets: ['port', 'json', 'help'],
+};
+
+/** Every --flag named anywhere in a help text (flag lists, descriptions, examples). */
+const flagsIn = (text: string): string[] =>
+  [...new Set([...text.matchAll(/(?<![\w-])--([a-z][a-z-]*)/g)].map((m) => m[1]))].sort();
+
+describe.concurrent('--help names exactly the flags of its command', () => {
+  for (const [command, flags] of Object.entries(FLAGS)) {
+    const name = command || 'framecodec (the overview)';
+    test(`${name}: every flag it names, and only those`, async () => {
+      const r = await cli(command ? [command, '--help'] : ['--help']);
+      expect(r.status).toBe(0);
+      expect(flagsIn(r.stdout.toString())).toEqual([...flags].sort());
+    });
+  }
+
+  test('encode --help no longer lists the decode-only flags', async () => {
+    const help = (await cli(['encode', '--help'])).stdout.toString();
+    for (const flag of ['--format ', '--keep-line-ending', '--offset', '--strip', '--trailing', '--on-too-long'])
+      expect(help).not.toContain(flag);
+  });
+
+  test('decode --help does not list the encode-only flags', async () => {
+    const help = (await cli(['decode', '--help'])).stdout.toString();
+    for (const flag of ['--padding', '--input-format']) expect(help).not.toContain(flag);
+  });
+
+  // The list above is checked against the parser: each flag is taken (then --help
+  // answers, status 0), where an unknown one would be refused with status 2.
+  for (const command of ['decode', 'encode', 'demo', 'sockets']) {
+    test(`${command} takes every flag its help names`, async () => {
+      for (const flag of FLAGS[command]) {
+        const r = await cli([command, `--${flag}`, '1', '--help']);
+        expect({ flag, status: r.status, stderr: r.stderr }).toEqual({ flag, status: 0, stderr: '' });
+        expect(r.stdout.toString()).toMatch(new RegExp(`^Usage: framecodec ${command}`));
+      }
+    });
+  }
 });
