@@ -7,7 +7,8 @@
 //   --name          boolean flags (--name=x is an error)
 //   -h              the only short flag (--help)
 //   --              ends the flags; '-' is a positional (standard input)
-// Every mistake is a CliError with code ERR_INVALID_OPTION, reported on one line.
+// Every mistake is a CliError with code ERR_INVALID_OPTION, reported on one line;
+// an unknown flag close to one the command takes names it ("did you mean").
 
 /** An error the CLI reports as `framecodec: <message> (<code>)`. */
 export class CliError extends Error {
@@ -64,8 +65,8 @@ export function parseArgs(
       continue;
     }
     if (!word.startsWith('--')) {
-      if (word.startsWith('-') && word !== '-')
-        throw usageError(`unknown flag ${word} for framecodec ${command} (see framecodec ${command} --help)`);
+      // '-lines' is taken for a slip of '--lines'.
+      if (word.startsWith('-') && word !== '-') throw unknownFlag(word, word.slice(1), specs, command);
       positionals.push(word);
       continue;
     }
@@ -75,7 +76,7 @@ export function parseArgs(
     if (!spec) {
       const hint = elsewhere.get(name);
       if (hint) throw usageError(`--${name} ${hint}`);
-      throw usageError(`unknown flag --${name} for framecodec ${command} (see framecodec ${command} --help)`);
+      throw unknownFlag(`--${name}`, name, specs, command);
     }
     if (spec.kind === 'switch') {
       if (eq >= 0) throw usageError(`--${name} takes no value, got ${JSON.stringify(word.slice(eq + 1))}`);
@@ -96,6 +97,71 @@ export function parseArgs(
     }
   }
   return { flags, positionals };
+}
+
+/** `unknown flag --lenght-field for framecodec decode; did you mean --length-field?` */
+function unknownFlag(word: string, name: string, specs: readonly FlagSpec[], command: string): CliError {
+  const names = specs.map((s) => s.name);
+  const near = closest(name, names);
+  const where = `unknown flag ${word} for framecodec ${command}`;
+  return near.length > 0
+    ? usageError(`${where}; did you mean ${alternatives(near.map((n) => `--${n}`))}?`)
+    : usageError(`${where} (see framecodec ${command} --help)`);
+}
+
+/**
+ * The candidates nearest to `word`, when near enough to be a slip of the keys:
+ * an edit distance of at most a third of the word's length (at least 1). Case
+ * is ignored. Ties are all returned, in the order of `candidates`.
+ */
+export function closest(word: string, candidates: readonly string[]): string[] {
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  let best = limit + 1;
+  let found: string[] = [];
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d > limit) continue;
+    if (d < best) {
+      best = d;
+      found = [candidate];
+    } else if (d === best) {
+      found.push(candidate);
+    }
+  }
+  return found;
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+export function alternatives(words: readonly string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
+}
+
+/**
+ * Edits that turn `a` into `b`, each insertion, deletion, substitution and swap
+ * of two neighbouring characters counting 1 (the optimal-string-alignment
+ * distance): "lenght" is 1 from "length", where plain Levenshtein counts 2.
+ *
+ *   d[i][j] = edits from a[0..i) to b[0..j)
+ *           = min(d[i-1][j] + 1, d[i][j-1] + 1, d[i-1][j-1] + (a[i-1] != b[j-1]),
+ *                 d[i-2][j-2] + 1 when a[i-2..i) is b[j-2..j) swapped)
+ *
+ * Three rows are kept (the swap looks two back). Flag and command names are
+ * short, so the O(|a|·|b|) table costs nothing.
+ */
+export function editDistance(a: string, b: string): number {
+  let before = new Array<number>(b.length + 1).fill(0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      let d = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
+      row.push(d);
+    }
+    before = previous;
+    previous = row;
+  }
+  return previous[b.length];
 }
 
 /** The value of a value flag (its last occurrence), or undefined. */

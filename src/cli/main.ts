@@ -13,7 +13,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { usageError } from './args.js';
+import { alternatives, closest, usageError } from './args.js';
 import { decodeCommand } from './decode.js';
 import { encodeCommand } from './encode.js';
 import { demoCommand } from './demo.js';
@@ -40,11 +40,23 @@ async function main(argv: readonly string[]): Promise<void> {
   if (command === undefined)
     throw usageError('missing command: decode, encode, demo or sockets (see framecodec --help)');
   const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-  if (!run)
-    throw usageError(
-      `unknown command ${JSON.stringify(command)}: use decode, encode, demo or sockets (see framecodec --help)`,
-    );
+  if (!run) throw unknownCommand(command);
   await run(rest);
+}
+
+/** `unknown command "decdoe"; did you mean decode?`, or the list of commands when nothing is close. */
+function unknownCommand(word: string): Error {
+  if (word.startsWith('-')) {
+    const near = closest(word, ['--help', '--version', '-h', '-V']);
+    if (near.length > 0) return usageError(`unknown flag ${word}; did you mean ${alternatives(near)}?`);
+  } else {
+    const near = closest(word, [...Object.keys(COMMANDS), 'help']);
+    if (near.length > 0)
+      return usageError(`unknown command ${JSON.stringify(word)}; did you mean ${alternatives(near)}?`);
+  }
+  return usageError(
+    `unknown command ${JSON.stringify(word)}: use decode, encode, demo or sockets (see framecodec --help)`,
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 // How the program describes itself, run as a subprocess against dist/cli.js:
 // --version, from the repository and from the packed package; each command's
-// --help listing exactly the flags that command takes.
+// --help listing exactly the flags that command takes; a misspelt flag or
+// command answered with the nearest right one.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -94,6 +95,49 @@ describe.concurrent('--help names exactly the flags of its command', () => {
         expect({ flag, status: r.status, stderr: r.stderr }).toEqual({ flag, status: 0, stderr: '' });
         expect(r.stdout.toString()).toMatch(new RegExp(`^Usage: framecodec ${command}`));
       }
+    });
+  }
+});
+
+describe.concurrent('a misspelt flag or command: one line naming the nearest one of that command, status 2', () => {
+  const cases: [string[], string][] = [
+    [
+      ['decode', '--lenght-field', '4'],
+      'unknown flag --lenght-field for framecodec decode; did you mean --length-field?',
+    ],
+    [['decode', '--lenght-field=4'], 'unknown flag --lenght-field for framecodec decode; did you mean --length-field?'],
+    [['decode', '--delimeter', ','], 'unknown flag --delimeter for framecodec decode; did you mean --delimiter?'],
+    [
+      ['encode', '--lines', '--max-frame-lenght', '3'],
+      'unknown flag --max-frame-lenght for framecodec encode; did you mean --max-frame-length?',
+    ],
+    [['decode', '--Lines'], 'unknown flag --Lines for framecodec decode; did you mean --lines?'],
+    [['decode', '-lines'], 'unknown flag -lines for framecodec decode; did you mean --lines?'],
+    [['encode', '--lines', '--paddign', '1'], 'unknown flag --paddign for framecodec encode; did you mean --padding?'],
+    [['sockets', '--prot', '80'], 'unknown flag --prot for framecodec sockets; did you mean --port?'],
+    [['decdoe', '--lines'], 'unknown command "decdoe"; did you mean decode?'],
+    [['scokets'], 'unknown command "scokets"; did you mean sockets?'],
+    [['ecode'], 'unknown command "ecode"; did you mean decode or encode?'],
+    [['--verison'], 'unknown flag --verison; did you mean --version?'],
+    // Only the flags of the command given count: --paddign is one slip from
+    // encode's --padding, but decode has nothing near it.
+    [
+      ['decode', '--lines', '--paddign', '1'],
+      'unknown flag --paddign for framecodec decode (see framecodec decode --help)',
+    ],
+    // Too far from anything: no guess.
+    [['decode', '--lines', '--bogus'], 'unknown flag --bogus for framecodec decode (see framecodec decode --help)'],
+    [['decode', '--delim', ','], 'unknown flag --delim for framecodec decode (see framecodec decode --help)'],
+    [['demo', '--fast'], 'unknown flag --fast for framecodec demo (see framecodec demo --help)'],
+    [['frob'], 'unknown command "frob": use decode, encode, demo or sockets (see framecodec --help)'],
+    [['--lines'], 'unknown command "--lines": use decode, encode, demo or sockets (see framecodec --help)'],
+  ];
+  for (const [args, message] of cases) {
+    test(`${args.join(' ')} -> ${message}`, async () => {
+      const r = await cli(args);
+      expect(r.stderr).toBe(`framecodec: ${message} (ERR_INVALID_OPTION)\n`);
+      expect(r.status).toBe(2);
+      expect(r.stdout.length).toBe(0);
     });
   }
 });
