@@ -10,7 +10,7 @@
 //   handed over is written again only after the stream's write callback has
 //   said it is done with it (a few are kept for reuse).
 // - The progress line is drawn on stderr only when stderr is a terminal and the
-//   run has lasted more than a second.
+//   run has lasted more than a second, never wider than the terminal.
 import { openSync, fstatSync, createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
@@ -165,25 +165,59 @@ export class Sink {
   }
 }
 
-/** A progress line on stderr for runs longer than a second, when stderr is a terminal. */
+/** What the progress line needs of stderr (tests pass a fake). */
+export interface ProgressStream {
+  readonly isTTY?: boolean;
+  /** The terminal's width; 0 or undefined when unknown. */
+  readonly columns?: number;
+  write(text: string): unknown;
+  on(event: 'resize', listener: () => void): unknown;
+  off(event: 'resize', listener: () => void): unknown;
+}
+
+/** Moves to the start of the line and erases it (the cursor stays there). */
+const CLEAR = '\r\x1b[K';
+/** Width assumed when the terminal does not say. */
+const DEFAULT_COLUMNS = 80;
+const BAR_CELLS = 24;
+const MIN_BAR_CELLS = 10;
+
+/**
+ * A progress line on stderr for runs longer than a second, when stderr is a
+ * terminal. Each redraw is `\r ESC[K line`: back to column 0, erase, draw.
+ *
+ * The line never fills the terminal's width: it is fitted to `columns - 1`
+ * (re-read at every redraw), as a line that reaches the last column makes some
+ * terminals wrap, and a wrapped line cannot be erased with `\r`. When the
+ * terminal is resized the line is erased at once and drawn again to the new
+ * width. A terminal that reflows text on a resize (many do) may already have
+ * wrapped a line that no longer fits onto two rows before the erase arrives; the
+ * row above is left alone rather than erased blind, since on a terminal that does
+ * not reflow it holds earlier output.
+ */
 export class Progress {
   private done = 0;
   private frames = 0;
   private readonly started = performance.now();
   private timer: NodeJS.Timeout | undefined;
   private drawn = false;
+  /** Redraws (erasing first, as every draw does) to the new width. */
+  private readonly onResize = (): void => {
+    if (this.drawn) this.draw();
+  };
 
   constructor(
     private readonly total: number | undefined,
-    tty = process.stderr.isTTY === true,
+    private readonly stream: ProgressStream = process.stderr,
   ) {
-    if (!tty) return;
+    if (stream.isTTY !== true) return;
     this.timer = setTimeout(() => {
       this.draw();
       this.timer = setInterval(() => this.draw(), 200);
       this.timer.unref();
     }, 1000);
     this.timer.unref();
+    stream.on('resize', this.onResize);
   }
 
   update(bytes: number, frames: number): void {
@@ -195,25 +229,41 @@ export class Progress {
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.drawn) process.stderr.write('\r\x1b[K');
+    this.stream.off('resize', this.onResize);
+    if (this.drawn) this.stream.write(CLEAR);
     this.drawn = false;
   }
 
   private draw(): void {
+    const columns = this.stream.columns || DEFAULT_COLUMNS;
+    this.stream.write(`${CLEAR}${this.line(columns - 1)}`);
+    this.drawn = true;
+  }
+
+  /**
+   * The widest form of the line that fits in `max` characters (all ASCII: one
+   * column each). With a known total, the bar gives up cells first (down to 10),
+   * then goes; then the figures go from the right. The last resort is cut.
+   */
+  private line(max: number): string {
     const seconds = (performance.now() - this.started) / 1000;
     const rate = `${(this.done / 1e6 / seconds).toFixed(1)} MB/s`;
-    const figures = `${mb(this.done)} MB  ${this.frames} frames  ${rate}`;
-    let line: string;
+    const counts = `${mb(this.done)} MB  ${this.frames} frames`;
+    const forms: string[] = [];
     if (this.total) {
-      const width = 24;
       const share = Math.min(this.done / this.total, 1);
-      const full = Math.round(share * width);
-      line = `[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${(share * 100).toFixed(0).padStart(3)}%  ${figures} of ${mb(this.total)} MB`;
+      const percent = `${(share * 100).toFixed(0).padStart(3)}%`;
+      const figures = `${percent}  ${counts}  ${rate} of ${mb(this.total)} MB`;
+      const cells = Math.min(BAR_CELLS, max - figures.length - 3);
+      if (cells >= MIN_BAR_CELLS) {
+        const full = Math.round(share * cells);
+        forms.push(`[${'#'.repeat(full)}${'.'.repeat(cells - full)}] ${figures}`);
+      }
+      forms.push(figures, `${percent}  ${counts}`, percent);
     } else {
-      line = `${figures}`;
+      forms.push(`${counts}  ${rate}`, counts);
     }
-    process.stderr.write(`\r\x1b[K${line}`);
-    this.drawn = true;
+    return forms.find((f) => f.length <= max) ?? forms[forms.length - 1].slice(0, Math.max(max, 0));
   }
 }
 

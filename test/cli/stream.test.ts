@@ -205,4 +205,40 @@ describe('progress line', () => {
     },
     30_000,
   );
+
+  test.skipIf(!hasScript)(
+    'on a 50-column terminal it stays within 49 columns, follows a resize to 30, and is erased at the end',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'framecodec-cli-'));
+      const input = join(dir, 'in.txt');
+      const out = join(dir, 'out.txt');
+      try {
+        // A file, so the line has a total (its widest form); a reader that waits
+        // 3.5 s stalls decode meanwhile, and the window shrinks 2.5 s in.
+        writeFileSync(input, `${'x'.repeat(63)}\n`.repeat(100_000));
+        const reader = `(sleep 2.5; stty cols 30 rows 20 < /dev/tty; sleep 1; cat > ${out})`;
+        const inner = `stty cols 50 rows 20; node ${CLI} decode --lines ${input} | ${reader}`;
+        const r = spawnSync('script', ['-qec', inner, '/dev/null'], { cwd: ROOT, encoding: 'latin1', timeout: 30_000 });
+        expect(r.status).toBe(0);
+        expect(readFileSync(out).equals(readFileSync(input))).toBe(true);
+        // What the terminal got: draws, each after \r ESC[K, and nothing else.
+        expect(r.stdout).not.toMatch(/\n/);
+        const draws = r.stdout.split('\r\x1b[K');
+        expect(draws[0]).toBe('');
+        expect(draws[draws.length - 1]).toBe(''); // erased at the end
+        const lines = draws.slice(1, -1);
+        expect(lines.length).toBeGreaterThanOrEqual(2);
+        for (const line of lines) {
+          expect(line).toMatch(/^ *\d+% {2}[\d.]+ MB {2}\d+ frames/);
+          expect(line.length).toBeLessThanOrEqual(49);
+        }
+        // Before the resize some lines were wider than 30 columns; the last is not.
+        expect(lines.some((l) => l.length > 29)).toBe(true);
+        expect(lines[lines.length - 1].length).toBeLessThanOrEqual(29);
+      } finally {
+        rmSync(dir, { recursive: true });
+      }
+    },
+    30_000,
+  );
 });
