@@ -10,8 +10,8 @@ const input = sources;
 const external = [/^node:/];
 // Modules of the universal entry form one shared chunk, dist/shared/core.*, so that
 // framecodec and framecodec/node share one engine. The folder tells them apart:
-// src/node/ and src/cli/ are Node-only, everything else is universal.
-const universal = (id) => /\/src\//.test(id) && !/\/src\/(node|cli)\//.test(id);
+// src/node/ and src/cli/ are Node-only; the rest of src/ (and assembly/abi.ts) is universal.
+const universal = (id) => /\/(src|assembly)\//.test(id) && !/\/src\/(node|cli)\//.test(id);
 const manualChunks = (id) => (universal(id) ? 'core' : undefined);
 // The CLI entry is executable (package.json "bin").
 const shebang = (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : '');

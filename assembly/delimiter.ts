@@ -1,49 +1,36 @@
 // Delimiter scanner: finds leftmost-longest delimiter matches in a window of bytes.
 //
-// The decoder (src/delimiter.ts) copies a delimiter table once and then, per
-// window, calls `scanDelimiters`. The scanner is stateless: everything it needs to
-// resume is the position it returns through `resumeAt()`.
+// The engine (src/engine/engine.ts) copies a delimiter table once and then, per
+// window, calls `scanDelimiters`. The scanner is stateless: everything a caller
+// needs to resume is the position it reports.
 //
-// Delimiter table, written by src/delimiter.ts (`encodeTable`), 16-byte aligned:
-//
-//   table + 0    u32  n           number of delimiters, sorted longest first
-//   table + 4    u32  k           number of distinct first bytes
-//   table + 8    u8[4]            the first bytes when k <= 4 (unused slots repeat [0])
-//   table + 12   u32  mode        how a candidate is verified:
-//                                  SINGLE: every delimiter is one byte, a candidate is a match
-//                                  LINES: exactly \n and \r\n; the SIMD walk looks for \n only
-//                                    (k = 1) and looks one byte back for \r
-//                                  LINES_CR: \n, \r\n and \r; resolved inline
-//                                  GENERIC: compare each delimiter, longest first
-//   table + 16   u8[256]          member[b] = 1 when b starts some delimiter
-//   table + 272  u32[2 * n]       (offset from table, length) of each delimiter
-//   ...          u8[]             the delimiter bytes
-//
-// Results: `out` receives one (position, length) pair of i32 per match, in stream
-// order; positions are relative to `data`.
+// The delimiter table (its layout is drawn in assembly/abi.ts) is built once per
+// delimiter set by src/engine/delimiter_table.ts and copied into linear memory.
+// Results: one (position, length) pair of i32 per match, in stream order, in the
+// results block; positions are relative to `data`. The block's `resume` is the
+// first byte not yet resolved: where the next scan starts.
 
-export const TABLE_MEMBER: i32 = 16;
-export const GENERIC: u32 = 0;
-export const SINGLE: u32 = 1;
-export const LINES: u32 = 2;
-export const LINES_CR: u32 = 3;
+import {
+  RESULT_COUNT, RESULT_RESUME, RESULT_PAIRS, TABLE_COUNT, TABLE_FIRSTS_COUNT, TABLE_FIRSTS, TABLE_MODE,
+  TABLE_MEMBER, TABLE_ENTRIES, SINGLE, LINES, LINES_CR,
+} from "./abi";
+
 const CR: u8 = 13;
 const LF: u8 = 10;
-export const TABLE_ENTRIES: i32 = 272;
 
-let resume: i32 = 0;
-
-/** Where the last scan stopped: the first byte not yet resolved. */
-export function resumeAt(): i32 {
-  return resume;
+// Ends a scan: where the next one resumes, and the count.
+@inline
+function stop(results: usize, resume: i32, count: i32): i32 {
+  store<i32>(results + RESULT_RESUME, resume);
+  store<i32>(results + RESULT_COUNT, count);
+  return count;
 }
-
 // Length of the delimiter at data[q], 0 when none starts there, -1 when one may
 // start there but the data ends first (pending). Delimiters are tried longest
 // first, so the first full match is the longest.
 @inline
 function matchAt(table: usize, data: usize, q: i32, len: i32, final: i32): i32 {
-  const n = load<u32>(table);
+  const n = load<u32>(table + TABLE_COUNT);
   const entries = table + TABLE_ENTRIES;
   for (let i: u32 = 0; i < n; i++) {
     const d = table + <usize>load<u32>(entries + (<usize>i << 3));
@@ -106,12 +93,13 @@ function skipClear(data: usize, block: i32, len: i32, k: u32, b0: v128, b1: v128
 }
 
 /**
- * Scans data[from, len) for delimiters and writes up to `cap` matches to `out`.
- * Returns the number of matches; `resumeAt()` then gives where the next scan starts.
+ * Scans data[0, len) for delimiters and records up to `cap` matches in the results
+ * block. Returns the number of matches; the block's `resume` says where the next
+ * scan starts.
  *
  * Plain version (what the scalar build runs):
  *
- *   p = from
+ *   p = 0
  *   while p < len:
  *     if no delimiter starts with data[p]: p += 1; continue     (256-entry table)
  *     for each delimiter, longest first:
@@ -149,20 +137,21 @@ function skipClear(data: usize, block: i32, len: i32, k: u32, b0: v128, b1: v128
  * delimiter before len, so a caller that restarts there rescans fewer than the
  * longest delimiter's length.
  *
- * Preconditions: 0 <= from <= len; out has room for 2 * cap i32.
+ * Preconditions: 0 <= len; the results block has room for 2 * cap i32 pairs.
  */
-export function scanDelimiters(table: usize, data: usize, from: i32, len: i32, final: i32, out: usize, cap: i32): i32 {
-  const k = load<u32>(table, 4);
-  const mode = load<u32>(table, 12);
+export function scanDelimiters(table: usize, data: usize, len: i32, final: i32, results: usize, cap: i32): i32 {
+  const k = load<u32>(table + TABLE_FIRSTS_COUNT);
+  const mode = load<u32>(table + TABLE_MODE);
+  const out = results + RESULT_PAIRS;
   let count = 0;
-  let p = from; // candidates before p lie inside a recorded match
+  let p = 0; // candidates before p lie inside a recorded match
   if (ASC_FEATURE_SIMD) {
     if (k <= 4 && cap > 0) {
-      const b0 = i8x16.splat(load<i8>(table, 8));
-      const b1 = i8x16.splat(load<i8>(table, 9));
-      const b2 = i8x16.splat(load<i8>(table, 10));
-      const b3 = i8x16.splat(load<i8>(table, 11));
-      let block = from;
+      const b0 = i8x16.splat(load<i8>(table + TABLE_FIRSTS));
+      const b1 = i8x16.splat(load<i8>(table + TABLE_FIRSTS, 1));
+      const b2 = i8x16.splat(load<i8>(table + TABLE_FIRSTS, 2));
+      const b3 = i8x16.splat(load<i8>(table + TABLE_FIRSTS, 3));
+      let block = 0;
       while (block + 64 <= len) {
         const at = data + <usize>block;
         const c0 = candidates(v128.load(at), k, b0, b1, b2, b3);
@@ -194,18 +183,12 @@ export function scanDelimiters(table: usize, data: usize, from: i32, len: i32, f
           } else {
             m = matchAt(table, data, q, len, final);
           }
-          if (m < 0) {
-            resume = q;
-            return count;
-          }
+          if (m < 0) return stop(results, q, count);
           if (m == 0) continue;
           store<i32>(out + (<usize>count << 3), start);
           store<i32>(out + (<usize>count << 3), m, 4);
           p = start + m;
-          if (++count == cap) {
-            resume = p;
-            return count;
-          }
+          if (++count == cap) return stop(results, p, count);
         }
         block += 64;
         if (p > block) block = p; // past a delimiter longer than the rest of the block
@@ -224,10 +207,7 @@ export function scanDelimiters(table: usize, data: usize, from: i32, len: i32, f
       continue;
     }
     const m = matchAt(table, data, p, len, final);
-    if (m < 0) {
-      resume = p;
-      return count;
-    }
+    if (m < 0) return stop(results, p, count);
     if (m == 0) {
       p++;
       continue;
@@ -237,6 +217,5 @@ export function scanDelimiters(table: usize, data: usize, from: i32, len: i32, f
     p += m;
     count++;
   }
-  resume = p < len ? p : len;
-  return count;
+  return stop(results, p < len ? p : len, count);
 }

@@ -1,11 +1,8 @@
 // framecodec's WebAssembly core: numeric exports over linear memory that the
-// TypeScript side lays out (see src/engine.ts). No allocator, no managed objects.
-export { scanDelimiters, resumeAt as delimiterResumeAt } from "./delimiter";
-export {
-  scanLength, status as lengthStatus, resumeAt as lengthResumeAt, corruptReason,
-  fieldValue, frameLength, headerLength,
-} from "./length_field";
-
+// TypeScript side lays out (src/engine/engine.ts draws the layout; assembly/abi.ts
+// the structures the scanners share with it). No allocator, no managed objects.
+export { scanDelimiters } from "./delimiter";
+export { scanLength } from "./length_field";
 /** First byte past the module's static data; the TypeScript side lays out memory from here. */
 export function heapBase(): usize {
   return __heap_base;

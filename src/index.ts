@@ -12,8 +12,11 @@
  * ```
  * @module
  */
-export { init, backend, type Backend, type InitOptions } from './engine/engine.js';
-export type { BaseDecoder, FrameDecoder, FrameStats, OnRanges } from './codec/decoder.js';
+export { init, backend, type Backend, type InitOptions } from './engine/index.js';
+// FrameDecoder is the decoders' public type; their base class (BaseDecoder) is
+// not exported, neither as a value nor as a type.
+export type { FrameDecoder, FrameStats, OnRanges, RangeDecoder } from './codec/decoder.js';
+export type { FrameEncoder } from './codec/encoder.js';
 export type { DiscardInfo, LimitOptions, OnTooLong, Trailing } from './codec/options.js';
 export {
   LengthFieldDecoder,
@@ -53,6 +56,5 @@ export {
   EncoderStream,
   frames,
   type ByteSource,
-  type FrameEncoder,
   type FramesOptions,
-} from './streams/streams.js';
+} from './streams/index.js';

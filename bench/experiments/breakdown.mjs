@@ -4,7 +4,8 @@
 //   node bench/experiments/breakdown.mjs [dist/index.js]
 //
 // The scanners are instantiated from the SIMD build embedded in dist/index.js and
-// laid out as src/_engine.ts does (results, delimiter table, staging area). Steps
+// laid out as src/engine/engine.ts does (results, parameters, delimiter table,
+// staging area), with the structures of assembly/abi.ts. Steps
 // (each includes the ones above it):
 //   copy       chunk -> linear memory (u8.set), once per chunk
 //   scan       + scanDelimiters / scanLength and the calls reading its status
@@ -29,18 +30,27 @@ const b64 = readdirSync(dirname(distPath), { recursive: true })
   .find(Boolean);
 const { exports: x } = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(b64, 'base64')), {});
 
-// Layout as in src/_engine.ts.
+// The ABI's constants (assembly/abi.ts is a list of `export const NAME = number;`).
+const abi = Object.fromEntries(
+  [
+    ...readFileSync(new URL('../../assembly/abi.ts', import.meta.url), 'utf8').matchAll(/export const (\w+) = (\d+);/g),
+  ].map(([, name, value]) => [name, Number(value)]),
+);
+// Layout as in src/engine/engine.ts (the table before the stage here: no zero-copy).
 const OUT_CAP = 8192;
 const base = (x.heapBase() + 15) & ~15;
-const OUT = base;
-const TABLE = base + OUT_CAP * 8;
+const RESULTS = base;
+const OUT = RESULTS + abi.RESULT_PAIRS; // the pairs
+const PARAMS = OUT + OUT_CAP * 8;
+const TABLE = PARAMS + abi.PARAMS_SIZE;
 const STAGE = TABLE + 4096;
 const need = STAGE + 4096 + 65536;
 if (x.memory.buffer.byteLength < need) x.memory.grow(Math.ceil((need - x.memory.buffer.byteLength) / 65536));
 const u8 = new Uint8Array(x.memory.buffer);
 const i32 = new Int32Array(x.memory.buffer);
+const f64 = new Float64Array(x.memory.buffer);
 
-// The delimiter table of src/delimiter.ts (encodeTable, as of d5bf736), for
+// The delimiter table of src/engine/delimiter_table.ts, for
 // ['\n', '\r\n']: mode LINES (2), the SIMD walk looks for \n alone.
 function encodeTable(list, mode) {
   const sorted = [...list].sort((a, b) => b.length - a.length);
@@ -87,15 +97,15 @@ function lineSteps(chunks) {
     scan() {
       for (const c of chunks) {
         u8.set(c, STAGE);
-        sink += x.scanDelimiters(TABLE, STAGE, 0, c.length, 0, OUT, OUT_CAP);
-        sink += x.delimiterResumeAt();
+        sink += x.scanDelimiters(TABLE, STAGE, c.length, 0, RESULTS, OUT_CAP);
+        sink += i32[(RESULTS + abi.RESULT_RESUME) >> 2];
       }
     },
     results() {
       for (const c of chunks) {
         u8.set(c, STAGE);
-        const n = x.scanDelimiters(TABLE, STAGE, 0, c.length, 0, OUT, OUT_CAP);
-        x.delimiterResumeAt();
+        const n = x.scanDelimiters(TABLE, STAGE, c.length, 0, RESULTS, OUT_CAP);
+        i32[(RESULTS + abi.RESULT_RESUME) >> 2];
         let start = 0;
         const o = OUT >> 2;
         for (let k = 0; k < n; k++) {
@@ -108,8 +118,8 @@ function lineSteps(chunks) {
     views() {
       for (const c of chunks) {
         u8.set(c, STAGE);
-        const n = x.scanDelimiters(TABLE, STAGE, 0, c.length, 0, OUT, OUT_CAP);
-        x.delimiterResumeAt();
+        const n = x.scanDelimiters(TABLE, STAGE, c.length, 0, RESULTS, OUT_CAP);
+        i32[(RESULTS + abi.RESULT_RESUME) >> 2];
         let start = 0;
         const o = OUT >> 2;
         const { buffer, byteOffset } = c;
@@ -123,8 +133,8 @@ function lineSteps(chunks) {
     push() {
       for (const c of chunks) {
         u8.set(c, STAGE);
-        const n = x.scanDelimiters(TABLE, STAGE, 0, c.length, 0, OUT, OUT_CAP);
-        x.delimiterResumeAt();
+        const n = x.scanDelimiters(TABLE, STAGE, c.length, 0, RESULTS, OUT_CAP);
+        i32[(RESULTS + abi.RESULT_RESUME) >> 2];
         let start = 0;
         const o = OUT >> 2;
         const { buffer, byteOffset } = c;
@@ -140,8 +150,8 @@ function lineSteps(chunks) {
     'push, views by Buffer#subarray': () => {
       for (const c of chunks) {
         u8.set(c, STAGE);
-        const n = x.scanDelimiters(TABLE, STAGE, 0, c.length, 0, OUT, OUT_CAP);
-        x.delimiterResumeAt();
+        const n = x.scanDelimiters(TABLE, STAGE, c.length, 0, RESULTS, OUT_CAP);
+        i32[(RESULTS + abi.RESULT_RESUME) >> 2];
         let start = 0;
         const o = OUT >> 2;
         const out = [];
@@ -188,11 +198,19 @@ function lengthSteps(chunks, wire1) {
     first.push((wire1 - (at % wire1)) % wire1);
     at += c.length;
   }
-  // scanLength(data, len, offset, field, little, adjustment, strip, maxFrameLength, out, cap)
-  const scan = (len) => x.scanLength(STAGE, len, 0, 4, 0, 0, -1, 8388608, OUT, OUT_CAP);
+  // The default decoder's parameters: a 4-byte big-endian field, header stripped.
+  i32[(PARAMS + abi.PARAM_OFFSET) >> 2] = 0;
+  i32[(PARAMS + abi.PARAM_FIELD) >> 2] = 4;
+  i32[(PARAMS + abi.PARAM_LITTLE) >> 2] = 0;
+  i32[(PARAMS + abi.PARAM_STRIP) >> 2] = -1;
+  f64[(PARAMS + abi.PARAM_ADJUSTMENT) >> 3] = 0;
+  f64[(PARAMS + abi.PARAM_MAX) >> 3] = 8388608;
+  const scan = (len) => x.scanLength(PARAMS, STAGE, len, RESULTS, OUT_CAP);
   const tail = (_n) => {
-    const r = x.lengthResumeAt();
-    if (x.lengthStatus() === 1) sink += x.frameLength() + x.headerLength();
+    const r = i32[(RESULTS + abi.RESULT_RESUME) >> 2];
+    if (i32[(RESULTS + abi.RESULT_STATUS) >> 2] === abi.NEED_BODY) {
+      sink += f64[(RESULTS + abi.RESULT_FRAME) >> 3] + i32[(RESULTS + abi.RESULT_HEADER) >> 2];
+    }
     return r;
   };
   return {

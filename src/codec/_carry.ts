@@ -21,6 +21,8 @@
 // the scratch is allocated at that length, once, so an untrusted length field
 // never makes it allocate more than eight times the bytes that actually arrived.
 
+import { part } from './_bytes.js';
+
 /** Frames up to this length are carved from a slab; larger ones get their own buffer. */
 export const SLAB_MAX = 2048;
 const SLAB = 16 * 1024;
@@ -163,19 +165,4 @@ export function concat(
   out.set(part(a, aFrom, aTo), 0);
   out.set(part(b, bFrom, bTo), aTo - aFrom);
   return out;
-}
-
-/**
- * A plain Uint8Array view of a[from, to). Unlike `a.subarray()`, it does not run the
- * species constructor of a subclass: on a Node Buffer that costs several times more.
- */
-export function part(a: Uint8Array, from: number, to: number): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset + from, to - from);
-}
-
-/** Bytes as `0x…` hex, for error messages. */
-export function hex(bytes: Uint8Array): string {
-  let s = '0x';
-  for (let i = 0; i < bytes.length; i++) s += bytes[i].toString(16).padStart(2, '0');
-  return s;
 }

@@ -12,8 +12,10 @@
  *
  * @module
  */
+import { engine, useEngine } from '../engine/index.js';
+import { toBytes } from './_bytes.js';
 import { Carry } from './_carry.js';
-import { engine, RESERVE, useEngine, WINDOW } from '../engine/engine.js';
+import { Ranges } from './_ranges.js';
 import { FramingError, InvalidOptionError } from './errors.js';
 import type { DiscardInfo } from './options.js';
 import { describe } from './options.js';
@@ -42,8 +44,6 @@ export interface FrameDecoder {
   decode(chunk: Uint8Array | ArrayBuffer): Uint8Array[];
   /** Feeds bytes; passes each completed frame to `onFrame` (valid during the call only); returns their number. */
   decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void): number;
-  /** The frame-offsets path (every framecodec decoder has it): batches of (start, end) ranges, no object per frame. */
-  decodeRanges?(chunk: Uint8Array | ArrayBuffer, onFrames: OnRanges): number;
   /** Signals the end of the stream; applies `trailing` to an incomplete frame; resets. */
   end(): Uint8Array[];
   /** Drops buffered bytes and a failed state (stats are kept). */
@@ -56,6 +56,17 @@ export interface FrameDecoder {
   readonly stats: FrameStats;
 }
 
+/** A decoder with the frame-offsets path: every framecodec decoder (see {@link BaseDecoder.decodeRanges}). */
+export interface RangeDecoder extends FrameDecoder {
+  /** Feeds bytes; passes the completed frames as batches of (start, end) ranges, no object per frame. */
+  decodeRanges(chunk: Uint8Array | ArrayBuffer, onFrames: OnRanges): number;
+}
+
+/** Whether `decoder` has the frame-offsets path. */
+export function hasRanges(decoder: FrameDecoder): decoder is RangeDecoder {
+  return typeof (decoder as Partial<RangeDecoder>).decodeRanges === 'function';
+}
+
 /**
  * When at least this many frames come out of one scan, the hot loops grow the
  * `decode()` result array once and fill it by index: a push per frame costs about
@@ -66,33 +77,6 @@ export const PRESIZE_FROM = 64;
 
 const disposeSymbol: typeof Symbol.dispose =
   (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
-
-/** Turns what the caller passed into a Uint8Array view (no copy). */
-export function toBytes(
-  chunk: Uint8Array | ArrayBuffer | ArrayBufferView,
-  what: 'chunk' | 'payload' = 'chunk',
-): Uint8Array {
-  if (chunk instanceof Uint8Array) return chunk;
-  if (
-    chunk instanceof ArrayBuffer ||
-    (typeof SharedArrayBuffer !== 'undefined' && chunk instanceof SharedArrayBuffer)
-  ) {
-    return new Uint8Array(chunk);
-  }
-  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  throw new InvalidOptionError(what, `${what} must be a Uint8Array or an ArrayBuffer, got ${describe(chunk)}`);
-}
-
-/** The payloads of an encoder's encodeAll() as byte views (no copy). */
-export function payloadList(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array[] {
-  if (typeof (payloads as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== 'function') {
-    throw new InvalidOptionError(
-      'payloads',
-      `payloads must be an iterable of Uint8Array or ArrayBuffer, got ${describe(payloads)}`,
-    );
-  }
-  return Array.from(payloads, (p) => toBytes(p, 'payload'));
-}
 
 /**
  * Base class of the decoders. A subclass implements `push` (consume one chunk,
@@ -128,8 +112,8 @@ export abstract class BaseDecoder implements FrameDecoder {
     let bytes = toBytes(chunk);
     if (this.failure) throw this.failure.again();
     const out: Uint8Array[] = [];
-    if (bytes.buffer === engine.u8.buffer) bytes = this.inPlace(bytes);
-    const inMemory = bytes.buffer === engine.u8.buffer;
+    if (engine.holds(bytes)) bytes = this.inPlace(bytes);
+    const inMemory = engine.holds(bytes);
     try {
       this.push(bytes, out);
     } catch (e) {
@@ -143,24 +127,17 @@ export abstract class BaseDecoder implements FrameDecoder {
   }
 
   /**
-   * The chunk lies in linear memory (zero-copy receive). It is scanned where it lies
-   * when it starts at the receive area and any carried tail fits the reserve before
-   * it; anything else is copied out first, since staging could overwrite it.
-   * Whatever may grow the memory is done before the scan; growing detaches views,
-   * so the chunk is viewed anew.
+   * The chunk lies in linear memory (zero-copy receive): scanned where it lies when
+   * the engine allows it, else copied out first, since staging could overwrite it.
    */
   private inPlace(bytes: Uint8Array): Uint8Array {
-    const { byteOffset, length } = bytes;
-    if (byteOffset !== engine.receive || length > WINDOW || this.maxTail() > RESERVE) return bytes.slice();
-    // In place, the tail goes into the reserve and the windows are read where they
-    // lie: the staging area never grows; only a delimiter table may need loading.
-    this.prepare();
-    engine.views();
-    return new Uint8Array(engine.u8.buffer, byteOffset, length);
+    return engine.inPlace(bytes, this.maxTail(), this.table()) ?? bytes.slice();
   }
 
-  /** Subclasses load here what scanning needs (e.g. a delimiter table). */
-  protected prepare(): void {}
+  /** The delimiter table a subclass scans with, loaded before an in-place scan. */
+  protected table(): Uint8Array | null {
+    return null;
+  }
 
   /** The most bytes a subclass carries in front of a window (a header, a delimiter's start). */
   protected maxTail(): number {
@@ -209,7 +186,7 @@ export abstract class BaseDecoder implements FrameDecoder {
     this.usable();
     let bytes = toBytes(chunk);
     if (this.failure) throw this.failure.again();
-    if (bytes.buffer === engine.u8.buffer) bytes = this.inPlace(bytes);
+    if (engine.holds(bytes)) bytes = this.inPlace(bytes);
     const ranges = Ranges.acquire();
     this.ranges = ranges;
     const before = this.stats.frames;
@@ -286,6 +263,11 @@ export abstract class BaseDecoder implements FrameDecoder {
       );
   }
 
+  /** Emits a whole frame (a stable buffer of its own). */
+  protected putFrame(out: Uint8Array[], frame: Uint8Array): void {
+    this.put(out, frame, 0, frame.length);
+  }
+
   /** Counts a dropped frame and queues its `onDiscard` call for the end of the call. */
   protected discarded(bytes: number, offset: number): void {
     this.stats.discardedFrames++;
@@ -344,73 +326,4 @@ function stabilize(out: Uint8Array[], memory: ArrayBufferLike): void {
     const f = out[k];
     if (f.buffer === memory) out[k] = slab.subarray(f.byteOffset - lo, f.byteOffset - lo + f.length);
   }
-}
-
-/**
- * Frames collected by decodeRanges(): (start, end) pairs, grouped in segments that
- * share a source buffer. Delivered after the scan, so no user code runs while a
- * decoder reads the engine's results. Pooled per nesting depth (an `onFrames` may
- * itself call decodeRanges on another decoder), so the offsets array is reused.
- * @internal
- */
-export class Ranges {
-  private static readonly pool: Ranges[] = [];
-  private static depth = 0;
-
-  offsets = new Int32Array(16384);
-  n = 0;
-  private current: Uint8Array | null = null;
-  private readonly sources: Uint8Array[] = [];
-  private readonly ends: number[] = [];
-
-  static acquire(): Ranges {
-    Ranges.pool[Ranges.depth] ??= new Ranges();
-    const r = Ranges.pool[Ranges.depth];
-    Ranges.depth++;
-    return r;
-  }
-
-  add(bytes: Uint8Array, start: number, end: number): void {
-    if (bytes !== this.current) this.open(bytes);
-    const n = this.n;
-    if (n + 2 > this.offsets.length) this.grow();
-    this.offsets[n] = start;
-    this.offsets[n + 1] = end;
-    this.n = n + 2;
-  }
-
-  private open(bytes: Uint8Array): void {
-    if (this.current !== null) this.ends.push(this.n);
-    this.sources.push(bytes);
-    this.current = bytes;
-  }
-
-  private grow(): void {
-    const grown = new Int32Array(this.offsets.length * 2);
-    grown.set(this.offsets);
-    this.offsets = grown;
-  }
-
-  /** Passes the segments to `onFrames`, then returns this object to the pool. */
-  deliver(onFrames: OnRanges): void {
-    if (this.current !== null) this.ends.push(this.n);
-    const sources = this.sources.splice(0);
-    const ends = this.ends.splice(0);
-    const offsets = this.offsets;
-    this.current = null;
-    this.n = 0;
-    Ranges.depth--;
-    let from = 0;
-    for (let k = 0; k < sources.length; k++) {
-      onFrames(sources[k], from === 0 ? offsets : offsets.subarray(from), (ends[k] - from) >> 1);
-      from = ends[k];
-    }
-  }
-}
-
-/** Counts a completed frame and appends it. */
-export function emit(stats: FrameStats, out: Uint8Array[], frame: Uint8Array): void {
-  stats.frames++;
-  stats.bytes += frame.length;
-  out.push(frame);
 }

@@ -21,9 +21,10 @@
  * ```
  * @module
  */
-import { concat, hex, part, SLAB_MAX } from './_carry.js';
-import { engine, OUT_CAP, useEngine, WINDOW } from '../engine/engine.js';
-import { BaseDecoder, emit, payloadList, PRESIZE_FROM, toBytes } from './decoder.js';
+import { delimiterTable, engine, OUT_CAP, type ScanResult, useEngine, WINDOW } from '../engine/index.js';
+import { hex, part, payloadList, toBytes } from './_bytes.js';
+import { concat, SLAB_MAX } from './_carry.js';
+import { BaseDecoder, PRESIZE_FROM } from './decoder.js';
 import { DelimiterInPayloadError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
 import {
   boolean,
@@ -72,14 +73,11 @@ export interface DelimiterEncoderOptions {
 }
 
 // ---------------------------------------------------------------------------
-// Delimiter sets, encoded once as the table assembly/delimiter.ts reads (its
-// layout is drawn there) and shared by every decoder with the same delimiters.
-
-const TABLE_MEMBER = 16;
-const TABLE_ENTRIES = 272;
+// Delimiter sets, encoded once as the engine's delimiter table and shared by
+// every decoder and encoder with the same delimiters.
 
 interface DelimiterSet {
-  /** The table, as copied into linear memory. */
+  /** The engine's table of the set. */
   readonly table: Uint8Array;
   /** The delimiters in the caller's order, deduplicated. */
   readonly list: readonly Uint8Array[];
@@ -115,48 +113,10 @@ function delimiterSet(value: unknown): DelimiterSet {
   let set = sets.get(key);
   if (!set) {
     if (sets.size >= 256) sets.clear();
-    set = { table: encodeTable(list), list, maxLength: Math.max(...list.map((d) => d.length)) };
+    set = { table: delimiterTable(list), list, maxLength: Math.max(...list.map((d) => d.length)) };
     sets.set(key, set);
   }
   return set;
-}
-
-// Verification modes (assembly/delimiter.ts draws them).
-const GENERIC = 0;
-const SINGLE = 1;
-const LINES = 2;
-const LINES_CR = 3;
-
-function tableMode(list: readonly Uint8Array[]): number {
-  const keys = new Set(list.map((d) => d.join(',')));
-  if (keys.size === 2 && keys.has('10') && keys.has('13,10')) return LINES;
-  if (keys.size === 3 && keys.has('10') && keys.has('13,10') && keys.has('13')) return LINES_CR;
-  return list.every((d) => d.length === 1) ? SINGLE : GENERIC;
-}
-
-function encodeTable(list: readonly Uint8Array[]): Uint8Array {
-  const sorted = [...list].sort((a, b) => b.length - a.length); // longest first
-  const firsts = [...new Set(sorted.map((d) => d[0]))];
-  const bytesAt = TABLE_ENTRIES + 8 * sorted.length;
-  const size = bytesAt + sorted.reduce((n, d) => n + d.length, 0);
-  const table = new Uint8Array(Math.ceil(size / 16) * 16);
-  const view = new DataView(table.buffer);
-  view.setUint32(0, sorted.length, true);
-  const mode = tableMode(list);
-  // LINES finds \r\n by its \n: the SIMD walk looks for \n alone.
-  const simdFirsts = mode === LINES ? [0x0a] : firsts;
-  view.setUint32(4, simdFirsts.length, true);
-  for (let k = 0; k < 4; k++) table[8 + k] = simdFirsts[Math.min(k, simdFirsts.length - 1)];
-  view.setUint32(12, mode, true);
-  for (const b of firsts) table[TABLE_MEMBER + b] = 1;
-  let at = bytesAt;
-  sorted.forEach((d, k) => {
-    view.setUint32(TABLE_ENTRIES + 8 * k, at, true);
-    view.setUint32(TABLE_ENTRIES + 8 * k + 4, d.length, true);
-    table.set(d, at);
-    at += d.length;
-  });
-  return table;
 }
 
 const DISPOSITIONS: readonly Disposition[] = ['discard', 'suffix', 'prefix'];
@@ -232,9 +192,10 @@ export class DelimiterDecoder extends BaseDecoder {
     while (this.pos < end) {
       const from = this.pos;
       const wlen = Math.min(end - from, window);
-      const count = this.scanWindow(from, wlen, chunk, chunkBase, false);
-      this.matches(from, count, chunk, chunkBase, out);
-      this.pos = from + engine.x.delimiterResumeAt();
+      const r = this.scanWindow(from, wlen, chunk, chunkBase, false);
+      const { count, resume } = r;
+      this.matches(from, r, chunk, chunkBase, out);
+      this.pos = from + resume;
       if (!this.discarding && this.pos - this.contentStart > this.max) this.overLimit();
       if (from + wlen === end && count < OUT_CAP) break;
     }
@@ -242,28 +203,18 @@ export class DelimiterDecoder extends BaseDecoder {
     this.total = end;
   }
 
-  /**
-   * Copies stream bytes [from, from + wlen) into the staging area (the carried
-   * ones from the carry, the rest from `chunk`) and scans them.
-   */
-  private scanWindow(from: number, wlen: number, chunk: Uint8Array, chunkBase: number, final: boolean): number {
-    const e = engine;
-    e.loadTable(this.set.table);
-    let data: number;
-    if (from < chunkBase) {
-      const carry = this.carry;
-      const k = from - (chunkBase - carry.len);
-      const tail = Math.min(carry.len - k, wlen);
-      data = e.place(carry.buf, k, tail, chunk, 0, wlen - tail);
-    } else {
-      data = e.place(null, 0, 0, chunk, from - chunkBase, wlen);
-    }
-    return e.x.scanDelimiters(e.table, data, 0, wlen, final ? 1 : 0, e.out, OUT_CAP);
+  /** Scans stream bytes [from, from + wlen): the carried ones from the carry, the rest from `chunk`. */
+  private scanWindow(from: number, wlen: number, chunk: Uint8Array, chunkBase: number, final: boolean): ScanResult {
+    const table = this.set.table;
+    if (from >= chunkBase) return engine.scanDelimiters(table, null, 0, 0, chunk, from - chunkBase, wlen, final);
+    const carry = this.carry;
+    const k = from - (chunkBase - carry.len);
+    const tail = Math.min(carry.len - k, wlen);
+    return engine.scanDelimiters(table, carry.buf, k, tail, chunk, 0, wlen - tail, final);
   }
 
-  /** Loads what an in-place scan needs up front, so that no scan grows memory mid-chunk. */
-  protected prepare(): void {
-    engine.loadTable(this.set.table);
+  protected table(): Uint8Array {
+    return this.set.table;
   }
 
   protected maxTail(): number {
@@ -275,9 +226,8 @@ export class DelimiterDecoder extends BaseDecoder {
    * wholly inside the chunk is a view on the chunk's buffer, made with the
    * Uint8Array constructor (a plain view, cheaper than subarray on a Buffer).
    */
-  private matches(from: number, count: number, chunk: Uint8Array, chunkBase: number, out: Uint8Array[]): void {
-    const i32 = engine.i32;
-    const o = engine.out >> 2;
+  private matches(from: number, r: ScanResult, chunk: Uint8Array, chunkBase: number, out: Uint8Array[]): void {
+    const { count, pairs, first } = r;
     const prefix = this.disposition === PREFIX;
     const suffix = this.disposition === SUFFIX;
     const max = this.max;
@@ -295,8 +245,8 @@ export class DelimiterDecoder extends BaseDecoder {
     const presized = ranges === null && count >= PRESIZE_FROM;
     if (presized) out.length = w + count;
     for (let k = 0; k < count; k++) {
-      const m = from + i32[o + 2 * k];
-      const dl = i32[o + 2 * k + 1];
+      const m = from + pairs[first + 2 * k];
+      const dl = pairs[first + 2 * k + 1];
       if (this.discarding || m - contentStart > max) {
         this.discarding = false;
         this.frameStart = prefix ? m : m + dl;
@@ -389,8 +339,8 @@ export class DelimiterDecoder extends BaseDecoder {
     // A possible delimiter at the very end: resolve it now that no byte follows.
     if (this.pos < total) {
       const from = this.pos;
-      const count = this.scanWindow(from, total - from, new Uint8Array(0), total, true);
-      this.matches(from, count, new Uint8Array(0), total, out);
+      const r = this.scanWindow(from, total - from, new Uint8Array(0), total, true);
+      this.matches(from, r, new Uint8Array(0), total, out);
       this.pos = total;
     }
     const start = this.frameStart;
@@ -403,7 +353,7 @@ export class DelimiterDecoder extends BaseDecoder {
     if (held === 0) return;
     const base = total - this.carry.len;
     if (this.trailing === 'emit') {
-      emit(this.stats, out, this.carry.handOut(start - base, this.carry.len));
+      this.putFrame(out, this.carry.handOut(start - base, this.carry.len));
     } else if (this.trailing === 'drop') {
       this.dropped(held);
     } else {
@@ -545,13 +495,10 @@ function scanAll(set: DelimiterSet, bytes: Uint8Array, visit: (at: number, lengt
   while (pos < total) {
     const wlen = Math.min(total - pos, window);
     const last = pos + wlen === total;
-    e.loadTable(set.table);
-    e.reserveStage(wlen);
-    e.u8.set(part(bytes, pos, pos + wlen), e.stage);
-    const count = e.x.scanDelimiters(e.table, e.stage, 0, wlen, last ? 1 : 0, e.out, OUT_CAP);
+    const r = e.scanDelimiters(set.table, null, 0, 0, bytes, pos, wlen, last);
+    const { count, resume } = r;
     // Read every result before calling out: visit() may throw, and nothing else may scan meanwhile.
-    const found = e.i32.slice(e.out >> 2, (e.out >> 2) + 2 * count);
-    const resume = e.x.delimiterResumeAt();
+    const found = r.pairs.slice(r.first, r.first + 2 * count);
     for (let j = 0; j < count; j++) visit(pos + found[2 * j], found[2 * j + 1]);
     if (last && count < OUT_CAP) return;
     pos += resume;

@@ -117,3 +117,14 @@ export class InvalidOptionError extends FramingError {
     this.option = option;
   }
 }
+
+/**
+ * The frames a failed decode()/end() completed before the fault, removed from the
+ * error: an adapter delivers them itself, as decodeEach() does. @internal
+ */
+export function takeFrames(error: unknown): Uint8Array[] {
+  if (!(error instanceof FramingError)) return [];
+  const frames = error.frames;
+  error.frames = [];
+  return frames;
+}

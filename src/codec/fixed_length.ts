@@ -16,7 +16,8 @@
  * @module
  */
 import { concat } from './_carry.js';
-import { BaseDecoder, emit, payloadList, PRESIZE_FROM, toBytes } from './decoder.js';
+import { payloadList, toBytes } from './_bytes.js';
+import { BaseDecoder, PRESIZE_FROM } from './decoder.js';
 import { FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
 import { integer, objectOption, plural, trailing, type Trailing } from './options.js';
 
@@ -112,7 +113,7 @@ export class FixedLengthDecoder extends BaseDecoder {
   protected finish(out: Uint8Array[]): void {
     const held = this.carry.len;
     if (held === 0) return;
-    if (this.trailing === 'emit') emit(this.stats, out, this.carry.take());
+    if (this.trailing === 'emit') this.putFrame(out, this.carry.take());
     else if (this.trailing === 'drop') this.dropped(held);
     else {
       throw new TruncatedFrameError(

@@ -38,9 +38,19 @@
  * ```
  * @module
  */
-import { concat, hex } from './_carry.js';
-import { engine, OUT_CAP, WINDOW } from '../engine/engine.js';
-import { BaseDecoder, emit, payloadList, PRESIZE_FROM, toBytes } from './decoder.js';
+import {
+  CORRUPT,
+  CORRUPT_VALUE_TOO_BIG,
+  CORRUPT_VARINT_TOO_LONG,
+  CORRUPT_SHORTER_THAN_HEADER,
+  NEED_BODY,
+  NEED_HEADER,
+  TOO_LONG,
+} from '../../assembly/abi.js';
+import { engine, type LengthParams, type ScanResult, WINDOW } from '../engine/index.js';
+import { hex, payloadList, toBytes } from './_bytes.js';
+import { concat } from './_carry.js';
+import { BaseDecoder, PRESIZE_FROM } from './decoder.js';
 import { CorruptLengthError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
 import {
   boolean,
@@ -93,19 +103,28 @@ export interface LengthFieldEncoderOptions {
 
 const FIELD_LENGTHS: readonly LengthFieldLength[] = [1, 2, 3, 4, 8, 'varint'];
 
-// Status codes of the scanner (assembly/length_field.ts).
-const NEED_HEADER = 0;
-const NEED_BODY = 1;
-const CORRUPT = 2;
-const TOO_LONG = 3;
-const CORRUPT_VARINT_TOO_LONG = 1;
-const CORRUPT_VALUE_TOO_BIG = 2;
-const CORRUPT_SHORTER_THAN_HEADER = 3;
-
 // Decoder states.
 const HEADER = 0; // at a frame boundary, or holding the first bytes of a header
 const BODY = 1; //   header parsed; holding the frame's bytes until frameLength arrive
 const DISCARD = 2; // dropping the rest of a frame longer than maxFrameLength
+
+/**
+ * The scanner's parameters, one frozen object per distinct set of options, shared
+ * by every decoder with those options (a server's 100,000 decoders share one), so
+ * that the engine, which keeps the last ones loaded, seldom reloads them.
+ */
+const paramSets = new Map<string, LengthParams>();
+
+function lengthParams(p: LengthParams): LengthParams {
+  const key = `${p.offset},${p.field},${p.little},${p.strip},${p.adjustment},${p.max}`;
+  let shared = paramSets.get(key);
+  if (shared === undefined) {
+    if (paramSets.size >= 256) paramSets.clear();
+    shared = Object.freeze(p);
+    paramSets.set(key, shared);
+  }
+  return shared;
+}
 
 /**
  * Frames at least this long are followed by a header-only scan: copying their body
@@ -126,9 +145,9 @@ const PROBE_AFTER = 8192;
  * ```
  */
 export class LengthFieldDecoder extends BaseDecoder {
+  /** The options the scanner reads. */
+  private readonly params: LengthParams;
   private readonly offset: number;
-  private readonly field: number; // 0 = varint
-  private readonly little: number;
   private readonly adjustment: number;
   private readonly strip: number; // -1 = the whole header
   private readonly max: number;
@@ -162,18 +181,27 @@ export class LengthFieldDecoder extends BaseDecoder {
     const o = objectOption('options', options);
     const lim = limits(o);
     super(lim.onDiscard);
-    this.offset = integer('lengthFieldOffset', o.lengthFieldOffset, 0, 0, 1 << 20);
+    const offset = integer('lengthFieldOffset', o.lengthFieldOffset, 0, 0, 1 << 20);
     const len = oneOf('lengthFieldLength', o.lengthFieldLength, 4, FIELD_LENGTHS);
-    this.field = len === 'varint' ? 0 : len;
-    this.little = oneOf('byteOrder', o.byteOrder, 'big', ['big', 'little']) === 'little' ? 1 : 0;
+    const field = len === 'varint' ? 0 : len;
+    const little = oneOf('byteOrder', o.byteOrder, 'big', ['big', 'little']) === 'little';
+    this.offset = offset;
     this.adjustment = integer('lengthAdjustment', o.lengthAdjustment, 0, Number.MIN_SAFE_INTEGER);
     this.strip = integer('initialBytesToStrip', o.initialBytesToStrip, -1, 0);
     this.max = lim.max;
+    this.params = lengthParams({
+      offset,
+      field,
+      little,
+      strip: this.strip,
+      adjustment: this.adjustment,
+      max: this.max,
+    });
     this.failFast = lim.failFast;
     this.skip = lim.skip;
     this.trailing = trailing(o.trailing, 'error');
-    this.maxHeader = this.offset + (this.field || 10);
-    this.minHeader = this.offset + (this.field || 1);
+    this.maxHeader = offset + (field || 10);
+    this.minHeader = offset + (field || 1);
   }
 
   protected held(): number {
@@ -209,7 +237,7 @@ export class LengthFieldDecoder extends BaseDecoder {
         if (this.carry.len < this.frameLength) break;
         const skip = this.strip < 0 ? this.headerLength : this.strip;
         const frame = this.carry.take(skip);
-        this.put(out, frame, 0, frame.length);
+        this.putFrame(out, frame);
         this.frameStart += this.frameLength;
         this.state = HEADER;
         this.probe = this.frameLength >= PROBE_AFTER;
@@ -227,12 +255,11 @@ export class LengthFieldDecoder extends BaseDecoder {
   }
 
   /**
-   * HEADER state: copies [carried header bytes][chunk from i] into the staging area,
-   * lets the engine walk the frames there, and turns what it found into views on
-   * `chunk`. Returns the chunk index to continue from.
+   * HEADER state: lets the engine walk the frames of the window [carried header
+   * bytes][chunk from i], turns the complete ones into views on `chunk`, and
+   * handles the frame it stopped at. Returns the chunk index to continue from.
    */
   private scan(chunk: Uint8Array, i: number, out: Uint8Array[]): number {
-    const e = engine;
     const n = chunk.length;
     const carry = this.carry;
     const tail = carry.len;
@@ -246,100 +273,100 @@ export class LengthFieldDecoder extends BaseDecoder {
     }
     const stage = this.probe ? 0 : Math.min(WINDOW, 2 * this.consumed);
     const wlen = Math.min(avail, Math.max(stage, tail + this.maxHeader));
-    const data = e.place(carry.buf, 0, tail, chunk, i, wlen - tail);
-    const count = e.x.scanLength(
-      data,
-      wlen,
-      this.offset,
-      this.field,
-      this.little,
-      this.adjustment,
-      this.strip,
-      this.max,
-      e.out,
-      OUT_CAP,
-    );
-    const i32 = e.i32;
-    const o = e.out >> 2;
+    const r = engine.scanLength(this.params, carry.buf, tail, chunk, i, wlen - tail);
     const shift = i - tail; // window position + shift = chunk index
-    const stats = this.stats;
+    if (r.count > 0) this.complete(r, chunk, i, shift, out);
+    this.frameStart = this.total + shift + r.resume;
+    const s = r.resume + shift; // chunk index of the frame the scan stopped at (< i while its start is carried)
+    switch (r.status) {
+      case NEED_HEADER:
+        return this.needHeader(chunk, i, s, wlen < avail);
+      case NEED_BODY:
+        return this.needBody(r, chunk, i, s, out);
+      case TOO_LONG:
+        return this.startDiscard(r, i, s, tail);
+      case CORRUPT:
+        return this.fail(this.corrupt(r));
+      default: // OUT_FULL: scan again from the next frame
+        return s;
+    }
+  }
+
+  /** The scan's complete frames: views on `chunk`, but the first when its start was carried. */
+  private complete(r: ScanResult, chunk: Uint8Array, i: number, shift: number, out: Uint8Array[]): void {
+    const { count, pairs, first } = r;
+    const carry = this.carry;
     let k = 0;
-    if (count > 0 && tail > 0) {
+    if (carry.len > 0) {
       // The first frame began in earlier chunks: its header was carried.
-      const ps = i32[o];
-      const pe = i32[o + 1];
-      if (ps >= tail) this.put(out, chunk, ps + shift, pe + shift);
-      else {
-        const frame = concat(carry.buf!, ps, tail, chunk, i, pe + shift);
-        this.put(out, frame, 0, frame.length);
-      }
+      const ps = pairs[first];
+      const pe = pairs[first + 1];
+      if (ps >= carry.len) this.put(out, chunk, ps + shift, pe + shift);
+      else this.putFrame(out, concat(carry.buf!, ps, carry.len, chunk, i, pe + shift));
       carry.clear();
       k = 1;
     }
-    let bytes = 0;
+    const stats = this.stats;
+    stats.frames += count - k;
     const buffer = chunk.buffer;
     const at = chunk.byteOffset + shift; // window position + at = byte offset in buffer
     const ranges = this.ranges;
+    let bytes = 0;
     // Many frames: `out` is grown once and filled by index (see PRESIZE_FROM).
     let w = out.length;
     if (ranges === null && count - k >= PRESIZE_FROM) out.length = w + count - k;
-    for (; k < count; k++) {
-      const ps = i32[o + 2 * k];
-      const len = i32[o + 2 * k + 1] - ps;
+    for (let j = first + 2 * k, end = first + 2 * count; j < end; j += 2) {
+      const ps = pairs[j];
+      const len = pairs[j + 1] - ps;
       if (ranges === null) out[w++] = new Uint8Array(buffer, at + ps, len);
       else ranges.add(chunk, ps + shift, ps + shift + len);
       bytes += len;
     }
-    const r = e.x.lengthResumeAt();
-    if (count > 0) {
-      stats.frames += count - (tail > 0 ? 1 : 0);
-      stats.bytes += bytes;
-      this.probe = i32[o + 2 * count - 1] - i32[o + 2 * count - 2] >= PROBE_AFTER;
-      this.consumed += r;
+    stats.bytes += bytes;
+    this.probe = pairs[first + 2 * count - 1] - pairs[first + 2 * count - 2] >= PROBE_AFTER;
+    this.consumed += r.resume;
+  }
+
+  /** The next header is incomplete: at the window's end (scan on), or the chunk's (keep its bytes). */
+  private needHeader(chunk: Uint8Array, i: number, s: number, windowEnded: boolean): number {
+    if (windowEnded) return s;
+    this.carry.append(chunk, Math.max(s, i), chunk.length);
+    return chunk.length;
+  }
+
+  /** A header is parsed and its frame ends past the window. */
+  private needBody(r: ScanResult, chunk: Uint8Array, i: number, s: number, out: Uint8Array[]): number {
+    const frameLength = r.frame;
+    if (s >= i && s + frameLength <= chunk.length) {
+      // The whole frame is in this chunk, past the window: a view, no copy.
+      const skip = this.strip < 0 ? r.header : this.strip;
+      this.put(out, chunk, s + skip, s + frameLength);
+      this.frameStart += frameLength;
+      this.probe = frameLength >= PROBE_AFTER;
+      this.consumed += frameLength;
+      return s + frameLength;
     }
-    this.frameStart = this.total + shift + r;
-    const s = r + shift; // chunk index of the frame the scan stopped at (< i while its start is carried)
-    const status = e.x.lengthStatus();
-    if (status === NEED_HEADER) {
-      if (wlen < avail) return s; // the window ended, not the chunk
-      if (s >= i) carry.append(chunk, s, n);
-      else carry.append(chunk, i, n);
-      return n;
-    }
-    if (status === NEED_BODY) {
-      const frameLength = e.x.frameLength();
-      const headerLength = e.x.headerLength();
-      if (s >= i && s + frameLength <= n) {
-        // The whole frame is in this chunk, past the window: a view, no copy.
-        const skip = this.strip < 0 ? headerLength : this.strip;
-        this.put(out, chunk, s + skip, s + frameLength);
-        this.frameStart += frameLength;
-        this.probe = frameLength >= PROBE_AFTER;
-        this.consumed += frameLength;
-        return s + frameLength;
-      }
-      this.frameLength = frameLength;
-      this.headerLength = headerLength;
-      this.state = BODY;
-      return Math.max(s, i);
-    }
-    if (status === TOO_LONG) {
-      this.frameLength = e.x.frameLength();
-      this.fieldValue = e.x.fieldValue();
-      this.headerLength = e.x.headerLength();
-      if (this.failFast && !this.skip) this.fail(this.tooLong());
-      this.state = DISCARD;
-      this.discardedSoFar = s >= i ? 0 : tail;
-      this.discardLeft = this.frameLength - this.discardedSoFar;
-      carry.clear();
-      // The next header is scanned alone, and the window grows back only with the
-      // bytes decoded since: restaging a whole window after each dropped frame
-      // would copy a run of short over-long frames quadratically.
-      this.consumed = 0;
-      return Math.max(s, i);
-    }
-    if (status === CORRUPT) this.fail(this.corrupt(e.u8.slice(data + r + this.offset, data + r + e.x.headerLength())));
-    return s; // OUT_FULL
+    this.frameLength = frameLength;
+    this.headerLength = r.header;
+    this.state = BODY;
+    return Math.max(s, i);
+  }
+
+  /** The frame is longer than maxFrameLength: fail now (failFast) or drop its bytes as they come. */
+  private startDiscard(r: ScanResult, i: number, s: number, tail: number): number {
+    this.frameLength = r.frame;
+    this.fieldValue = r.value;
+    this.headerLength = r.header;
+    if (this.failFast && !this.skip) this.fail(this.tooLong());
+    this.state = DISCARD;
+    this.discardedSoFar = s >= i ? 0 : tail;
+    this.discardLeft = this.frameLength - this.discardedSoFar;
+    this.carry.clear();
+    // The next header is scanned alone, and the window grows back only with the
+    // bytes decoded since: restaging a whole window after each dropped frame
+    // would copy a run of short over-long frames quadratically.
+    this.consumed = 0;
+    return Math.max(s, i);
   }
 
   private endDiscard(dropped: number): void {
@@ -369,19 +396,17 @@ export class LengthFieldDecoder extends BaseDecoder {
     return String(BigInt(this.headerLength) + BigInt(this.fieldValue) + BigInt(this.adjustment));
   }
 
-  private corrupt(fieldBytes: Uint8Array): CorruptLengthError {
-    const e = engine;
-    const reason = e.x.corruptReason();
+  private corrupt(r: ScanResult): CorruptLengthError {
     const at = `at offset ${this.frameStart}`;
+    const { reason, header, frame, value } = r;
     let message: string;
-    if (reason === CORRUPT_VARINT_TOO_LONG) {
-      message = `varint length field ${hex(fieldBytes)} is longer than 10 bytes ${at}`;
-    } else if (reason === CORRUPT_VALUE_TOO_BIG) {
-      message = `length field ${hex(fieldBytes)} exceeds 2^53 - 1 ${at}`;
+    if (reason === CORRUPT_VARINT_TOO_LONG || reason === CORRUPT_VALUE_TOO_BIG) {
+      const field = hex(engine.scanned(r.resume + this.offset, r.resume + header));
+      message =
+        reason === CORRUPT_VARINT_TOO_LONG
+          ? `varint length field ${field} is longer than 10 bytes ${at}`
+          : `length field ${field} exceeds 2^53 - 1 ${at}`;
     } else {
-      const header = e.x.headerLength();
-      const frame = e.x.frameLength();
-      const value = e.x.fieldValue();
       message =
         reason === CORRUPT_SHORTER_THAN_HEADER
           ? `length field ${value} with lengthAdjustment ${this.adjustment} gives a frame of ${frame} bytes, shorter than its ${header}-byte header ${at}`
@@ -401,7 +426,7 @@ export class LengthFieldDecoder extends BaseDecoder {
       this.state === BODY
         ? `a frame (${held} of ${plural(this.frameLength, 'byte')} received)`
         : `a frame header (${plural(held, 'byte')} received)`;
-    if (this.trailing === 'emit') emit(this.stats, out, this.carry.take());
+    if (this.trailing === 'emit') this.putFrame(out, this.carry.take());
     else if (this.trailing === 'drop') this.dropped(held);
     else
       throw new TruncatedFrameError(`stream ended inside ${what} at offset ${this.frameStart}`, this.carry.copy(), {

@@ -127,3 +127,24 @@ export function describe(value: unknown): string {
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
+
+/** The decoder an adapter was given: anything with decode() and end(). @internal */
+export function requireDecoder<D extends { decode: unknown; end: unknown }>(value: D, name = 'decoder'): D {
+  const d = value as Partial<Record<'decode' | 'end', unknown>> | null;
+  if (typeof d !== 'object' || d === null || typeof d.decode !== 'function' || typeof d.end !== 'function') {
+    throw new InvalidOptionError(
+      name,
+      `${name} must be an object with a decode() method and an end() method (a framecodec decoder), got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** The encoder an adapter was given: anything with encode(). @internal */
+export function requireEncoder<E extends { encode: unknown }>(value: E, name = 'encoder'): E {
+  const e = value as Partial<Record<'encode', unknown>> | null;
+  if (typeof e !== 'object' || e === null || typeof e.encode !== 'function') {
+    throw new InvalidOptionError(name, `${name} must be an object with an encode() method, got ${describe(value)}`);
+  }
+  return value;
+}

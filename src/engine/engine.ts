@@ -1,9 +1,11 @@
-// Private: the engines and the memory they scan.
+// Private: an engine, the only code that touches linear memory.
 //
-// An engine is a set of stateless hot loops (assembly/*.ts) plus the linear memory
-// they read. Decoders keep all their state in TypeScript and, per call, copy the
-// bytes to scan into the staging area, call a scanner, and read its results.
-// Nothing stays in linear memory between calls, so:
+// An engine is a set of stateless hot loops (assembly/*.ts, or their port in
+// ./js.ts) plus the linear memory they read. Decoders keep all their state in
+// TypeScript and ask the engine one thing per call: "scan this window (the bytes
+// I carried, then this part of the chunk) and tell me what you found". The engine
+// copies the window into its staging area, runs the scanner, and hands back the
+// outcome as a {@link ScanResult}. Nothing stays in linear memory between calls, so:
 //   - an idle decoder owns no WebAssembly memory (its partial frame lives in an
 //     ordinary JS buffer that the garbage collector reclaims), and nothing leaks
 //     when a decoder is forgotten;
@@ -14,68 +16,97 @@
 // Linear memory, laid out from the module's heap base:
 //
 //   base
-//   +------------------------------+  out:   OUT_CAP (position, length) i32 pairs,
-//   | results                      |         written by a scan, read right after it
-//   +------------------------------+  stage: carried tail + a window of the chunk
+//   +------------------------------+  results: the results block of assembly/abi.ts
+//   | results                      |           (count, status, resume, ... then
+//   |                              |           OUT_CAP i32 pairs), written by a scan
+//   +------------------------------+  params:  the length parameters of the decoder
+//   | length parameters            |           that scanned last (cached by identity)
+//   +------------------------------+  stage:   carried tail + a window of the chunk
 //   | staging                      |
 //   |   reserve (RESERVE bytes)    |  <- a carried tail is written just before...
 //   |   receive area (WINDOW)      |  <- ...bytes a socket read put here (zero-copy
 //   |   (grows for larger tails)   |     receive), which are then scanned in place
-//   +------------------------------+  table: the delimiter table of the decoder
-//   | delimiter table              |         that scanned last (cached by identity)
+//   +------------------------------+  table:   the delimiter table of the decoder
+//   | delimiter table              |           that scanned last (cached by identity)
 //   +------------------------------+
 //
-// The results and the staging area start at fixed addresses, so the receive area
-// never moves (a socket's onread buffer stays valid); the table comes last and moves
-// when the staging area grows, which forgets the loaded table.
+// The results, parameters and staging area start at fixed addresses, so the
+// receive area never moves (a socket's onread buffer stays valid); the table comes
+// last and moves when the staging area grows, which forgets the loaded table.
 //
 // Re-entrancy: no user code runs between a scan and the reading of its results
 // (decoders defer user callbacks to the end of the call), so one scratch area
 // serves every decoder, nested ones included.
-import { part } from '../codec/_carry.js';
-import { JsMemory, jsScanners } from './js.js';
-import { FramingError, InvalidOptionError } from '../codec/errors.js';
-import { SCALAR_WASM, SIMD_WASM } from './_wasm.generated.js';
+import {
+  PARAM_ADJUSTMENT,
+  PARAM_FIELD,
+  PARAM_LITTLE,
+  PARAM_MAX,
+  PARAM_OFFSET,
+  PARAM_STRIP,
+  PARAMS_SIZE,
+  RESULT_COUNT,
+  RESULT_FRAME,
+  RESULT_HEADER,
+  RESULT_PAIRS,
+  RESULT_REASON,
+  RESULT_RESUME,
+  RESULT_STATUS,
+  RESULT_VALUE,
+} from '../../assembly/abi.js';
 
 export type Backend = 'wasm-simd' | 'wasm' | 'js';
 
-/** The numeric exports of assembly/index.ts. */
+/** The numeric exports of assembly/index.ts (./js.ts implements the same). */
 export interface Scanners {
   heapBase(): number;
   simd(): number;
-  scanDelimiters(
-    table: number,
-    data: number,
-    from: number,
-    len: number,
-    final: number,
-    out: number,
-    cap: number,
-  ): number;
-  delimiterResumeAt(): number;
-  scanLength(
-    data: number,
-    len: number,
-    offset: number,
-    field: number,
-    little: number,
-    adjustment: number,
-    strip: number,
-    maxFrameLength: number,
-    out: number,
-    cap: number,
-  ): number;
-  lengthStatus(): number;
-  lengthResumeAt(): number;
-  corruptReason(): number;
-  fieldValue(): number;
-  frameLength(): number;
-  headerLength(): number;
+  scanLength(params: number, data: number, len: number, results: number, cap: number): number;
+  scanDelimiters(table: number, data: number, len: number, final: number, results: number, cap: number): number;
 }
 
-interface MemoryLike {
+/** What a WebAssembly.Memory offers that the engine uses (./js.ts has a look-alike). */
+export interface MemoryLike {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
+}
+
+/** A length-field decoder's options, as the length scanner reads them (assembly/abi.ts). */
+export interface LengthParams {
+  readonly offset: number;
+  /** 1, 2, 3, 4, 8, or 0 for a varint. */
+  readonly field: number;
+  readonly little: boolean;
+  /** Bytes cut from each frame's start; -1 for the whole header. */
+  readonly strip: number;
+  readonly adjustment: number;
+  readonly max: number;
+}
+
+/**
+ * What the last scan found: the results block, read out of linear memory. One
+ * object per engine, overwritten by the next scan.
+ */
+export class ScanResult {
+  /** Frames (length scan) or matches (delimiter scan) recorded. */
+  count = 0;
+  /** Length scan: why it stopped (NEED_HEADER, NEED_BODY, CORRUPT, TOO_LONG, OUT_FULL). */
+  status = 0;
+  /** The first window byte not resolved: where the next scan starts. */
+  resume = 0;
+  /** Length scan, CORRUPT: what is corrupt (CORRUPT_*). */
+  reason = 0;
+  /** Length scan: the header length, field value and frame length of the frame it stopped at. */
+  header = 0;
+  value = 0;
+  frame = 0;
+  /**
+   * The recorded pairs: pair k is `(pairs[first + 2k], pairs[first + 2k + 1])`,
+   * window positions; (payload start, frame end) for a length scan, (position,
+   * length) of a match for a delimiter scan. Valid until the next call into the engine.
+   */
+  pairs: Int32Array = new Int32Array(0);
+  first = 0;
 }
 
 /** Bytes before the receive area, room for a carried tail. */
@@ -91,13 +122,19 @@ export class Engine {
   u8: Uint8Array<ArrayBuffer>;
   i32: Int32Array<ArrayBuffer>;
   f64: Float64Array<ArrayBuffer>;
-  readonly out: number;
+  readonly results: number;
+  readonly params: number;
   readonly stage: number;
   stageCap = RESERVE + WINDOW;
   table: number;
   tableCap = TABLE_MIN;
   /** The delimiter table now in linear memory (identity of the decoder's copy). */
   loadedTable: Uint8Array | null = null;
+  /** The length parameters now in linear memory. */
+  private loadedParams: LengthParams | null = null;
+  /** Address of the window the last scan read. */
+  private window = 0;
+  private readonly result = new ScanResult();
 
   constructor(
     readonly name: Backend,
@@ -105,13 +142,90 @@ export class Engine {
     private readonly memory: MemoryLike,
   ) {
     const base = (x.heapBase() + 15) & ~15;
-    this.out = base;
-    this.stage = base + OUT_CAP * 8;
+    this.results = base;
+    this.params = base + RESULT_PAIRS + OUT_CAP * 8;
+    this.stage = this.params + PARAMS_SIZE;
     this.table = this.stage + this.stageCap;
     this.u8 = new Uint8Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
     this.f64 = new Float64Array(memory.buffer);
     this.ensureMemory(this.table + this.tableCap);
+  }
+
+  /**
+   * Scans the window [tail[0, tailLen)][chunk[from, from + take)] for
+   * length-prefixed frames, the first starting at the window's first byte.
+   */
+  scanLength(
+    params: LengthParams,
+    tail: Uint8Array | null,
+    tailLen: number,
+    chunk: Uint8Array,
+    from: number,
+    take: number,
+  ): ScanResult {
+    if (params !== this.loadedParams) this.loadParams(params);
+    const data = this.place(tail, 0, tailLen, chunk, from, take);
+    this.x.scanLength(this.params, data, tailLen + take, this.results, OUT_CAP);
+    return this.read(data, true);
+  }
+
+  /**
+   * Scans the window [tail[tailFrom, tailFrom + tailLen)][chunk[from, from + take)]
+   * for the delimiters of `table` (./delimiter_table.ts). `final`: no byte follows
+   * the window, so a delimiter that may continue past it is resolved now.
+   */
+  scanDelimiters(
+    table: Uint8Array,
+    tail: Uint8Array | null,
+    tailFrom: number,
+    tailLen: number,
+    chunk: Uint8Array,
+    from: number,
+    take: number,
+    final: boolean,
+  ): ScanResult {
+    this.loadTable(table);
+    const data = this.place(tail, tailFrom, tailLen, chunk, from, take);
+    this.x.scanDelimiters(this.table, data, tailLen + take, final ? 1 : 0, this.results, OUT_CAP);
+    return this.read(data, false);
+  }
+
+  /** A copy of window bytes [from, to) of the last scan (for error messages). */
+  scanned(from: number, to: number): Uint8Array {
+    return this.u8.slice(this.window + from, this.window + to);
+  }
+
+  /** The results block into the result object. */
+  private read(data: number, length: boolean): ScanResult {
+    const r = this.result;
+    const i32 = this.i32;
+    const at = this.results >> 2;
+    r.count = i32[at + (RESULT_COUNT >> 2)];
+    r.resume = i32[at + (RESULT_RESUME >> 2)];
+    if (length) {
+      r.status = i32[at + (RESULT_STATUS >> 2)];
+      r.reason = i32[at + (RESULT_REASON >> 2)];
+      r.header = i32[at + (RESULT_HEADER >> 2)];
+      r.value = this.f64[(this.results + RESULT_VALUE) >> 3];
+      r.frame = this.f64[(this.results + RESULT_FRAME) >> 3];
+    }
+    r.pairs = i32;
+    r.first = at + (RESULT_PAIRS >> 2);
+    this.window = data;
+    return r;
+  }
+
+  private loadParams(p: LengthParams): void {
+    const i32 = this.i32;
+    const at = this.params;
+    i32[(at + PARAM_OFFSET) >> 2] = p.offset;
+    i32[(at + PARAM_FIELD) >> 2] = p.field;
+    i32[(at + PARAM_LITTLE) >> 2] = p.little ? 1 : 0;
+    i32[(at + PARAM_STRIP) >> 2] = p.strip;
+    this.f64[(at + PARAM_ADJUSTMENT) >> 3] = p.adjustment;
+    this.f64[(at + PARAM_MAX) >> 3] = p.max;
+    this.loadedParams = p;
   }
 
   /** Re-creates the views if the memory grew (growing detaches the old buffer). */
@@ -155,9 +269,9 @@ export class Engine {
    * when the chunk already lies in linear memory (zero-copy receive): then only
    * the tail is written, into the reserve just before the receive area.
    *
-   * Precondition for a chunk in linear memory (BaseDecoder.decode ensures it, or
-   * copies the chunk out first): it starts at the receive area and any tail fits
-   * the reserve, so nothing here overwrites the chunk or grows memory.
+   * Precondition for a chunk in linear memory ({@link inPlace} ensures it, or the
+   * decoder copies the chunk out first): it starts at the receive area and any
+   * tail fits the reserve, so nothing here overwrites the chunk or grows memory.
    */
   place(
     tail: Uint8Array | null,
@@ -171,7 +285,7 @@ export class Engine {
     if (chunk.buffer === u8.buffer) {
       const at = chunk.byteOffset + c;
       if (tailLen === 0) return at;
-      u8.set(part(tail!, tailFrom, tailFrom + tailLen), at - tailLen);
+      u8.set(view(tail!, tailFrom, tailFrom + tailLen), at - tailLen);
       return at - tailLen;
     }
     this.reserveStage(tailLen + take);
@@ -181,9 +295,33 @@ export class Engine {
     if (take < 16) {
       for (let j = 0; j < take; j++) dst[stage + tailLen + j] = chunk[c + j];
     } else {
-      dst.set(part(chunk, c, c + take), stage + tailLen);
+      dst.set(view(chunk, c, c + take), stage + tailLen);
     }
     return stage;
+  }
+
+  // ---------------------------------------------------------------------------
+  // Zero-copy receive: a socket reads into the receive area, and the decoder
+  // scans the bytes where they landed.
+
+  /** The bytes lie in this engine's linear memory. */
+  holds(bytes: Uint8Array): boolean {
+    return bytes.buffer === this.u8.buffer;
+  }
+
+  /**
+   * A chunk in linear memory, made ready to be scanned where it lies: it must
+   * start at the receive area and any carried tail (at most `maxTail` bytes) must
+   * fit the reserve before it, or staging could overwrite it (null: copy it out
+   * first). Whatever may grow the memory (loading `table`) is done before the
+   * scan; growing detaches views, so the chunk is viewed anew.
+   */
+  inPlace(bytes: Uint8Array, maxTail: number, table: Uint8Array | null): Uint8Array | null {
+    const { byteOffset, length } = bytes;
+    if (byteOffset !== this.receive || length > WINDOW || maxTail > RESERVE) return null;
+    if (table !== null) this.loadTable(table);
+    this.views();
+    return new Uint8Array(this.u8.buffer, byteOffset, length);
   }
 
   /** Address of the receive area (see the layout above). */
@@ -201,232 +339,36 @@ export class Engine {
     return this.u8.subarray(this.receive, this.receive + WINDOW);
   }
 
+  /**
+   * The `nread` bytes a socket read into the receive area handed out at address
+   * `at` (`buf` is that area's view, detached if memory grew since). When the
+   * area has moved since, or `current` is false (init() replaced this engine), the
+   * bytes are copied out, since this memory may now hold something else there,
+   * and the delimiter table is reloaded on next use (the read may have overwritten it).
+   */
+  landed(at: number, nread: number, buf: Uint8Array, current: boolean): Uint8Array {
+    let bytes: Uint8Array;
+    if (buf.byteLength >= nread) {
+      bytes = buf.subarray(0, nread);
+    } else {
+      // V8 grows WebAssembly memory in place: the bytes are at the same offset.
+      this.views();
+      bytes = this.u8.subarray(at, at + nread);
+    }
+    if (!current || at !== this.receive) {
+      bytes = bytes.slice();
+      this.loadedTable = null;
+    }
+    return bytes;
+  }
+
   /** Bytes in linear memory, for measurements. */
   get memoryBytes(): number {
     return this.memory.buffer.byteLength;
   }
 }
 
-// ---------------------------------------------------------------------------
-// Selection: the default engine is chosen on first use (the first decoder,
-// DelimiterEncoder, zero-copy read or backend() call), so that an init() that
-// runs before it decides alone: init({ backend: 'js' }) on a page whose CSP
-// forbids WebAssembly then never attempts to compile it. Everything stays
-// synchronous, so the package is still ready on import.
-
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(text);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
-function fromModule(module: WebAssembly.Module): Engine {
-  const instance = new WebAssembly.Instance(module, {});
-  const x = instance.exports as unknown as Scanners & { memory: WebAssembly.Memory };
-  if (typeof x.scanDelimiters !== 'function' || !(x.memory instanceof WebAssembly.Memory)) {
-    throw new InvalidOptionError('wasm', 'wasm is not a framecodec module: its exports lack scanDelimiters or memory');
-  }
-  return new Engine(x.simd() ? 'wasm-simd' : 'wasm', x, x.memory);
-}
-
-function jsEngine(): Engine {
-  const memory = new JsMemory(2);
-  return new Engine('js', jsScanners(memory), memory);
-}
-
-/** Why the last embedded() returned null, when the runtime refused a valid module. */
-let refusal: unknown = null;
-
-/** Compiles one of the embedded builds synchronously; null when this runtime cannot or will not. */
-function embedded(kind: 'wasm-simd' | 'wasm'): Engine | null {
-  refusal = null;
-  if (typeof WebAssembly !== 'object') return null;
-  const bytes = decodeBase64(kind === 'wasm-simd' ? SIMD_WASM : SCALAR_WASM);
-  if (!WebAssembly.validate(bytes)) return null; // e.g. no SIMD in this runtime
-  try {
-    return fromModule(new WebAssembly.Module(bytes));
-  } catch (error) {
-    refusal = error; // a CSP without 'wasm-unsafe-eval', or a main-thread size limit
-    return null;
-  }
-}
-
-/** The best embedded build. A refusal of the SIMD build (a CSP) would refuse the scalar one alike: not tried. */
-function bestEmbedded(): Engine | null {
-  return embedded('wasm-simd') ?? (refusal === null ? embedded('wasm') : null);
-}
-
-/**
- * FRAMECODEC_BACKEND, if this runtime lets us read it without asking: under Deno
- * the env permission is queried first, so importing framecodec never prompts.
- */
-function envBackend(): string | undefined {
-  const name = 'FRAMECODEC_BACKEND';
-  try {
-    const deno = (globalThis as { Deno?: DenoLike }).Deno;
-    if (deno) {
-      const granted = deno.permissions?.querySync?.({ name: 'env', variable: name }).state === 'granted';
-      return granted ? deno.env.get(name) : undefined;
-    }
-    return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
-  } catch {
-    return undefined;
-  }
-}
-
-interface DenoLike {
-  env: { get(name: string): string | undefined };
-  permissions?: { querySync?(descriptor: { name: 'env'; variable: string }): { state: string } };
-}
-
-/** The default engine: FRAMECODEC_BACKEND if set, else the fastest this runtime runs. */
-function defaultEngine(): Engine {
-  const forced = envBackend();
-  if (forced === 'js') return jsEngine();
-  if (forced === 'wasm') return embedded('wasm') ?? jsEngine();
-  return bestEmbedded() ?? jsEngine();
-}
-
-/**
- * The engine every decoder uses for its next call. Null until {@link useEngine}
- * or init() first sets it; every path to a scanner passes through a constructor
- * that calls useEngine() first.
- */
-export let engine: Engine = null as unknown as Engine;
-
-/** The engine, choosing the default one on first use. */
-export function useEngine(): Engine {
-  if (engine === null) engine = defaultEngine();
-  return engine;
-}
-
-/**
- * `WebAssembly.Module` where the consumer's types declare it (the DOM lib, Deno),
- * `never` where they do not (a Node-only project with `lib: ["es2022"]`), so that
- * the package's declarations type-check without the DOM lib.
- */
-export type WasmModule = typeof globalThis extends {
-  WebAssembly: { Module: abstract new (...args: never[]) => infer M };
-}
-  ? M
-  : never;
-
-/** Options of {@link init}. */
-export interface InitOptions {
-  /**
-   * A framecodec WebAssembly module to use instead of the embedded one: its bytes,
-   * a compiled module, a URL to fetch, or a fetch Response.
-   */
-  wasm?: ArrayBuffer | ArrayBufferView | WasmModule | URL | Response;
-  /**
-   * `'js'` uses the pure TypeScript engine (e.g. under a CSP without
-   * `'wasm-unsafe-eval'`); `'wasm'` the best embedded WebAssembly build.
-   * @default 'wasm' when `wasm` is given, else the default choice
-   */
-  backend?: 'wasm' | 'js';
-}
-
-/**
- * Re-initialises framecodec with another module source or engine. Not needed
- * before first use: the package is ready on import. Decoders already built use
- * the new engine from their next call on.
- *
- * @example
- * ```ts
- * import { init, backend } from 'framecodec';
- * await init({ backend: 'js' });
- * backend(); // 'js'
- * ```
- */
-export async function init(options: InitOptions = {}): Promise<void> {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionError('options', 'init options must be an object');
-  }
-  const { wasm, backend: wanted } = options;
-  if (wanted !== undefined && wanted !== 'wasm' && wanted !== 'js') {
-    throw new InvalidOptionError('backend', `backend must be "wasm" or "js", got ${JSON.stringify(wanted)}`);
-  }
-  if (wanted === 'js') {
-    engine = jsEngine();
-    return;
-  }
-  if (wasm === undefined) {
-    const e = wanted === 'wasm' ? bestEmbedded() : defaultEngine();
-    if (!e) {
-      if (refusal === null)
-        throw new FramingError('ERR_UNSUPPORTED_PLATFORM', 'WebAssembly is not available in this runtime');
-      throw new FramingError(
-        'ERR_UNSUPPORTED_PLATFORM',
-        `this runtime refused to compile WebAssembly (${String(refusal)}); a Content-Security-Policy without 'wasm-unsafe-eval' does this: use init({ backend: 'js' })`,
-        { cause: refusal },
-      );
-    }
-    engine = e;
-    return;
-  }
-  if (typeof WebAssembly !== 'object') {
-    throw new FramingError(
-      'ERR_UNSUPPORTED_PLATFORM',
-      "WebAssembly is not available in this runtime; use init({ backend: 'js' })",
-    );
-  }
-  const module = await compile(wasm);
-  try {
-    engine = fromModule(module);
-  } catch (error) {
-    if (error instanceof InvalidOptionError) throw error;
-    throw new InvalidOptionError('wasm', `the wasm module cannot be instantiated: ${String(error)}`, { cause: error });
-  }
-}
-
-/** The module behind init({ wasm }); every failure is an InvalidOptionError naming `wasm`, the runtime's error as cause. */
-async function compile(
-  source: ArrayBuffer | ArrayBufferView | WasmModule | URL | Response,
-): Promise<WebAssembly.Module> {
-  if (source instanceof WebAssembly.Module) return source;
-  if (typeof URL !== 'undefined' && source instanceof URL) {
-    const url = source;
-    try {
-      source = await fetch(url);
-    } catch (error) {
-      // Node's fetch, for one, does not read file: URLs.
-      const hint = url.protocol === 'file:' ? '; pass the bytes instead (e.g. await readFile(url))' : '';
-      throw new InvalidOptionError(
-        'wasm',
-        `fetching the wasm module from ${url.href} failed: ${String(error)}${hint}`,
-        {
-          cause: error,
-        },
-      );
-    }
-  }
-  let bytes: BufferSource;
-  if (typeof Response !== 'undefined' && source instanceof Response) {
-    if (!source.ok) throw new InvalidOptionError('wasm', `fetching the wasm module failed: HTTP ${source.status}`);
-    bytes = await source.arrayBuffer();
-  } else if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
-    bytes = source as BufferSource;
-  } else {
-    throw new InvalidOptionError('wasm', 'wasm must be a BufferSource, a WebAssembly.Module, a URL or a Response');
-  }
-  try {
-    return await WebAssembly.compile(bytes);
-  } catch (error) {
-    throw new InvalidOptionError('wasm', `wasm is not a valid WebAssembly module: ${String(error)}`, { cause: error });
-  }
-}
-
-/**
- * Which engine is active: `'wasm-simd'`, `'wasm'` (no SIMD in this runtime) or
- * `'js'` (no WebAssembly). All three give identical results.
- *
- * @example
- * ```ts
- * import { backend } from 'framecodec';
- * console.log(backend()); // 'wasm-simd' on Node 20, Deno and Chromium
- * ```
- */
-export function backend(): Backend {
-  return useEngine().name;
+/** A plain Uint8Array view of a[from, to) (no species constructor, unlike subarray on a Buffer). */
+function view(a: Uint8Array, from: number, to: number): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset + from, to - from);
 }

@@ -17,18 +17,11 @@
 import { EventEmitter } from 'node:events';
 import type { OnReadOpts, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { FrameDecoder } from '../codec/decoder.js';
-import { InvalidOptionError } from '../codec/errors.js';
-import { boolean, describe, integer, objectOption } from '../codec/options.js';
-import { encodeMany, encodeOne, framesBefore, requireDecoder, requireEncoder } from './transform.js';
-import type { FrameEncoder } from '../streams/streams.js';
+import { type FrameDecoder, hasRanges, type OnRanges } from '../codec/decoder.js';
+import { encodeMany, encodeOne, type FrameEncoder } from '../codec/encoder.js';
+import { InvalidOptionError, takeFrames } from '../codec/errors.js';
+import { boolean, describe, integer, objectOption, requireDecoder, requireEncoder } from '../codec/options.js';
 import { receiverOf } from './zero_copy.js';
-
-/** `decodeRanges` of the framecodec decoders: frames as (start, end) offsets into `source`. */
-type FrameRanges = (
-  chunk: Uint8Array,
-  onFrames: (source: Uint8Array, offsets: Int32Array, count: number) => void,
-) => number;
 
 /** Where a framed connection is in its close handshake. */
 export type FramedState = 'open' | 'closing' | 'half-closed-remote' | 'closed';
@@ -356,8 +349,8 @@ export class Framed extends EventEmitter implements AsyncIterable<Uint8Array> {
    */
   readonly #onRead = (bytes: Uint8Array): void => {
     if (this.#discard) return;
-    const decoder = this.decoder as FrameDecoder & { decodeRanges?: FrameRanges };
-    if (typeof decoder.decodeRanges !== 'function') {
+    const decoder = this.decoder;
+    if (!hasRanges(decoder)) {
       this.#decode(bytes);
       return;
     }
@@ -370,7 +363,7 @@ export class Framed extends EventEmitter implements AsyncIterable<Uint8Array> {
   };
 
   /** Frames as offsets into `source`, valid during this call only: copy them out. */
-  readonly #onRanges = (source: Uint8Array, offsets: Int32Array, count: number): void => {
+  readonly #onRanges: OnRanges = (source, offsets, count) => {
     if (count === 0) return;
     const lo = offsets[0];
     const slab = source.slice(lo, offsets[2 * count - 1]);
@@ -384,7 +377,7 @@ export class Framed extends EventEmitter implements AsyncIterable<Uint8Array> {
     try {
       frames = this.decoder.decode(chunk);
     } catch (error) {
-      this.#enqueue(framesBefore(error));
+      this.#enqueue(takeFrames(error));
       this.#finishReading(error);
       return;
     }
@@ -435,7 +428,7 @@ export class Framed extends EventEmitter implements AsyncIterable<Uint8Array> {
       try {
         frames = this.decoder.end();
       } catch (error) {
-        this.#enqueue(framesBefore(error));
+        this.#enqueue(takeFrames(error));
         this.#finishReading(error);
         this.#stateMayChange();
         return;

@@ -10,35 +10,9 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FrameDecoder } from '../codec/decoder.js';
-import { toBytes } from '../codec/decoder.js';
-import { FramingError, InvalidOptionError } from '../codec/errors.js';
-import { describe } from '../codec/options.js';
-import type { FrameEncoder } from '../streams/streams.js';
-
-/** An encoder that may also frame many payloads into one buffer (every framecodec encoder can). */
-type BatchEncoder = FrameEncoder & { encodeAll?(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array };
-
-/** One frame of `payload` (a Uint8Array or an ArrayBuffer). */
-export function encodeOne(encoder: FrameEncoder, payload: Uint8Array | ArrayBuffer): Uint8Array {
-  return encoder.encode(toBytes(payload));
-}
-
-/**
- * Every payload framed into one buffer: the encoder's `encodeAll` (all payloads are
- * checked before anything is written), or its frames concatenated.
- */
-export function encodeMany(encoder: FrameEncoder, payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array {
-  const batch = encoder as BatchEncoder;
-  if (typeof batch.encodeAll === 'function') return batch.encodeAll(payloads);
-  const frames = Array.from(payloads, (p) => encoder.encode(toBytes(p)));
-  const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-  let at = 0;
-  for (const f of frames) {
-    out.set(f, at);
-    at += f.length;
-  }
-  return out;
-}
+import { encodeMany, encodeOne, type FrameEncoder } from '../codec/encoder.js';
+import { InvalidOptionError, takeFrames } from '../codec/errors.js';
+import { describe, requireDecoder, requireEncoder } from '../codec/options.js';
 
 /** Buffer sizes of the transforms (passed to `stream.Transform`). */
 export interface CodecTransformOptions {
@@ -46,33 +20,6 @@ export interface CodecTransformOptions {
   readableHighWaterMark?: number;
   /** Bytes (decoder) or payloads (encoder) buffered on the writable side. @default Node's default */
   writableHighWaterMark?: number;
-}
-
-export function requireDecoder(value: unknown, name = 'decoder'): FrameDecoder {
-  const d = value as FrameDecoder | undefined;
-  if (!d || typeof d.decode !== 'function' || typeof d.end !== 'function') {
-    throw new InvalidOptionError(
-      name,
-      `${name} must be a framecodec decoder (with decode() and end()), got ${describe(value)}`,
-    );
-  }
-  return d;
-}
-
-export function requireEncoder(value: unknown, name = 'encoder'): FrameEncoder {
-  const e = value as FrameEncoder | undefined;
-  if (!e || typeof e.encode !== 'function') {
-    throw new InvalidOptionError(name, `${name} must be an encoder (with encode()), got ${describe(value)}`);
-  }
-  return e;
-}
-
-/** The frames a failed decode()/end() completed before the fault; emptied, as decodeEach does, once delivered. */
-export function framesBefore(error: unknown): Uint8Array[] {
-  if (!(error instanceof FramingError)) return [];
-  const frames = error.frames;
-  error.frames = [];
-  return frames;
 }
 
 function sizes(options: CodecTransformOptions | undefined): CodecTransformOptions {
@@ -118,7 +65,7 @@ class DecoderTransform extends Transform {
     try {
       frames = this.#decoder.decode(chunk);
     } catch (error) {
-      this.#failAfter(framesBefore(error), error, callback);
+      this.#failAfter(takeFrames(error), error, callback);
       return;
     }
     for (let i = 0; i < frames.length; i++) this.push(frames[i]);
@@ -130,7 +77,7 @@ class DecoderTransform extends Transform {
     try {
       frames = this.#decoder.end();
     } catch (error) {
-      this.#failAfter(framesBefore(error), error, callback);
+      this.#failAfter(takeFrames(error), error, callback);
       return;
     }
     for (let i = 0; i < frames.length; i++) this.push(frames[i]);

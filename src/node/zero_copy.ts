@@ -20,7 +20,7 @@
  * @module
  */
 import type { OnReadOpts } from 'node:net';
-import { type Engine, engine, useEngine } from '../engine/engine.js';
+import { type Engine, engine, useEngine } from '../engine/index.js';
 import { InvalidOptionError } from '../codec/errors.js';
 import { describe } from '../codec/options.js';
 
@@ -54,7 +54,7 @@ export class ZeroCopyReceiver {
   received(nread: number, buf: Uint8Array): boolean {
     this.reads++;
     const bytes = this.locate(nread, buf);
-    if (bytes.buffer === engine.u8.buffer) this.inPlace++;
+    if (engine.holds(bytes)) this.inPlace++;
     const sink = this.#sink;
     if (sink === null) {
       // No framed() attached yet: keep a copy and stop reading until one is.
@@ -66,31 +66,15 @@ export class ZeroCopyReceiver {
   }
 
   /**
-   * Where the bytes of this read are:
-   * - normally `buf[0, nread)`, the receive area, scanned in place;
-   * - `buf` is detached when linear memory grew after it was handed out. V8 grows
-   *   WebAssembly memory in place (it reserves the address space up front), so
-   *   the bytes are at the same offset of the grown memory;
-   * - the receive area moved (the engine made room for a larger delimiter table) or
-   *   `init()` replaced the engine: the bytes are valid but lie where the engine may
-   *   now keep something else, so they are copied out, and the engine is made to
-   *   reload its delimiter table, which the read may have overwritten.
+   * Where the bytes of this read are: normally `buf[0, nread)`, the receive area,
+   * scanned in place. If linear memory grew after the area was handed out, `buf`
+   * is detached and the engine finds the bytes in the grown memory; if the area
+   * moved (the engine made room for a larger delimiter table) or `init()` replaced
+   * the engine, the bytes are copied out (see {@link Engine.landed}).
    */
   locate(nread: number, buf: Uint8Array): Uint8Array {
     const e = this.#engine ?? engine;
-    const at = this.#offset;
-    let bytes: Uint8Array;
-    if (buf.byteLength >= nread) {
-      bytes = buf.subarray(0, nread);
-    } else {
-      e.views();
-      bytes = e.u8.subarray(at, at + nread);
-    }
-    if (e !== engine || at !== e.receive) {
-      bytes = bytes.slice();
-      e.loadedTable = null;
-    }
-    return bytes;
+    return e.landed(this.#offset, nread, buf, e === engine);
   }
 
   /** A consumer is attached. */

@@ -10,7 +10,7 @@ import {
   TruncatedFrameError,
   type LengthFieldDecoderOptions,
 } from '../../src/index.js';
-import { engine, useEngine } from '../../src/engine/engine.js';
+import { engine, useEngine } from '../../src/engine/index.js';
 import { apply, bytes, bytewise, chunking, cut, expectError, feedMode, hex, run, text } from '../_harness.js';
 import { refLengthField, type RefLengthOptions } from '../_reference.js';
 
@@ -635,7 +635,7 @@ describe('linear time', () => {
     (engine as { x: typeof original }).x = {
       ...original,
       scanLength: (...a: Parameters<typeof original.scanLength>) => {
-        staged += a[1];
+        staged += a[2]; // (params, data, len, ...)
         return original.scanLength(...a);
       },
     };

@@ -8,7 +8,7 @@ import {
   LengthFieldDecoder,
   LineDecoder,
 } from '../../src/index.js';
-import { engine, useEngine } from '../../src/engine/engine.js';
+import { engine, useEngine } from '../../src/engine/index.js';
 import { bytes, text } from '../_harness.js';
 
 useEngine(); // the default engine is chosen on first use; these tests read `engine` before any decoder exists

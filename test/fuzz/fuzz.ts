@@ -40,7 +40,8 @@ import {
   LineDecoder,
   type FrameDecoder,
 } from '../../src/index.js';
-import { engine, OUT_CAP, useEngine as selectEngine, WINDOW, type Engine } from '../../src/engine/engine.js';
+import { NEED_HEADER, OUT_FULL, RESULT_HEADER, RESULT_RESUME, RESULT_STATUS } from '../../assembly/abi.js';
+import { engine, OUT_CAP, useEngine as selectEngine, WINDOW, type Engine } from '../../src/engine/index.js';
 import { bytewise, cut, hex, run, type Outcome } from '../_harness.js';
 import { refDelimiter, refFixed, refLengthField } from '../_reference.js';
 import { rng } from '../node/_tcp.js';
@@ -84,6 +85,10 @@ export async function useEngine(name: EngineName): Promise<void> {
  */
 function instrument(e: Engine): void {
   const x = e.x;
+  const result = (results: number, field: number) => {
+    e.views();
+    return e.i32[(results + field) >> 2];
+  };
   const charge = (n: number) => {
     work.scanned += n;
     if (work.scanned > work.budget)
@@ -91,18 +96,25 @@ function instrument(e: Engine): void {
   };
   (e as { x: typeof x }).x = {
     ...x,
+    // (table, data, len, final, results, cap)
     scanDelimiters: (...a: Parameters<typeof x.scanDelimiters>) => {
       const count = x.scanDelimiters(...a);
-      charge((count === a[6] ? x.delimiterResumeAt() : a[3]) - a[2]);
+      charge(count === a[5] ? result(a[4], RESULT_RESUME) : a[2]);
       return count;
     },
+    // (params, data, len, results, cap)
     scanLength: (...a: Parameters<typeof x.scanLength>) => {
       const count = x.scanLength(...a);
-      // NEED_HEADER (0): the whole window; OUT_FULL (4): up to the next frame;
+      // NEED_HEADER: the whole window; OUT_FULL: up to the next frame;
       // NEED_BODY, CORRUPT, TOO_LONG: up to the end of the header it stopped at.
-      const status = x.lengthStatus();
+      const status = result(a[3], RESULT_STATUS);
+      const resume = result(a[3], RESULT_RESUME);
       charge(
-        status === 0 ? a[1] : status === 4 ? x.lengthResumeAt() : Math.min(a[1], x.lengthResumeAt() + x.headerLength()),
+        status === NEED_HEADER
+          ? a[2]
+          : status === OUT_FULL
+            ? resume
+            : Math.min(a[2], resume + result(a[3], RESULT_HEADER)),
       );
       return count;
     },
@@ -839,7 +851,7 @@ class Guard implements FrameDecoder {
     // Scribble over the scratch areas: results, staging and receive area (not the
     // cached delimiter table). A returned frame that aliased them would change.
     e.views();
-    e.u8.fill(0xee, e.out, e.out + OUT_CAP * 8);
+    e.u8.fill(0xee, e.results, e.params); // the results block (not the cached length parameters)
     e.u8.fill(0xee, e.stage, e.stage + e.stageCap);
   }
 

@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { DelimiterDecoder, init, LengthFieldDecoder } from '../../src/index.js';
-import { engine } from '../../src/engine/engine.js';
+import { engine } from '../../src/engine/index.js';
 import { cut, hex, run } from '../_harness.js';
 import {
   caseArb,

@@ -17,7 +17,7 @@ import {
   LineDecoder,
   type FrameDecoder,
 } from '../../src/index.js';
-import { engine } from '../../src/engine/engine.js';
+import { engine } from '../../src/engine/index.js';
 import { hex } from '../_harness.js';
 import { useEngine, type EngineName } from '../fuzz/fuzz.js';
 import { ensureBuilt, ROOT } from '../cli/_helpers.js';

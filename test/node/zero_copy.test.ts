@@ -19,7 +19,7 @@ import {
 
 /** The framecodec encoders all have encodeAll. */
 type FrameEncoder = BaseEncoder & { encodeAll(payloads: Uint8Array[]): Uint8Array };
-import { engine, useEngine } from '../../src/engine/engine.js';
+import { engine, useEngine } from '../../src/engine/index.js';
 import { framed, zeroCopyOnread, type Framed } from '../../src/node/index.js';
 import { receiverOf } from '../../src/node/zero_copy.js';
 import { pair, pollUntil, randomBytes, randomLetters, rng, sameFrames, within, type Pair } from './_tcp.js';
