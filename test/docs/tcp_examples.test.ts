@@ -1,59 +1,63 @@
-// The examples of the README's TCP section run, and their `// name: [...]` comments hold.
-// Imports are mapped to the sources; examples that need a server elsewhere
-// (port 9000) are only checked to compile.
-import { readFileSync } from 'node:fs';
-import net from 'node:net';
-import * as stream from 'node:stream';
-import * as streamPromises from 'node:stream/promises';
-import { expect, test } from 'vitest';
-import * as framecodec from '../../src/index.js';
-import * as framecodecNode from '../../src/node/index.js';
+// The examples of README.md and docs/*.md that need sockets (they import node:net,
+// or use a fixture) run with real sockets on 127.0.0.1 and assert what they show
+// (the convention is described in _examples.ts). Run once, on the default engine.
+//
+// The `websocket` fixture: `WebSocket` is a `ws` client that connects to the local
+// server below whatever URL it is given, and the server sends the messages FEEDS
+// lists for the URL's path, then closes. The messages glue and split frames as a
+// real feed may: a frame in two messages, two frames in one.
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { assertionsIn, nameOf, needsNetwork, runBlock, runnable } from './_examples.js';
 
-const modules: Record<string, unknown> = {
-  'node:net': { default: net, ...net },
-  'node:stream': stream,
-  'node:stream/promises': streamPromises,
-  framecodec,
-  'framecodec/node': framecodecNode,
+const utf8 = new TextEncoder();
+
+const FEEDS: Record<string, Uint8Array[]> = {
+  // Length-field frames (4-byte big-endian length) "hello" and "world": the first
+  // header and body split between messages, the end of one frame glued to the next.
+  '/feed': [
+    Uint8Array.of(0, 0, 0, 5, 0x68, 0x65),
+    Uint8Array.of(0x6c, 0x6c, 0x6f, 0, 0, 0, 5, 0x77, 0x6f),
+    Uint8Array.of(0x72, 0x6c, 0x64),
+  ],
+  // Lines "one", "two", "three": a line and a "\r\n" split between messages.
+  '/log': [utf8.encode('one\ntw'), utf8.encode('o\r'), utf8.encode('\nthree\n')],
 };
 
-const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
-  ...args: string[]
-) => (m: unknown) => Promise<Record<string, unknown>>;
+let server: WebSocketServer;
+let port = 0;
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const doc = readme.slice(
-  readme.indexOf('## TCP connections'),
-  readme.indexOf('\n## ', readme.indexOf('## TCP connections') + 1),
-);
-const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
-
-/** `import x from 'm'` / `import { a, b } from 'm'` become reads of `__m`. */
-function toFunctionBody(code: string): { body: string; checks: Array<[string, string]> } {
-  const body = code
-    .replace(
-      /^import (\w+) from '([^']+)';$/gm,
-      (_, name, mod) => `const ${name} = __m[${JSON.stringify(mod)}].default;`,
-    )
-    .replace(
-      /^import \{([^}]+)\} from '([^']+)';$/gm,
-      (_, names, mod) => `const {${names}} = __m[${JSON.stringify(mod)}];`,
-    );
-  const checks = [...code.matchAll(/\/\/ (\w+): (\[[^\]]*\])/g)].map((m) => [m[1], m[2]] as [string, string]);
-  const names = checks.map(([n]) => n);
-  return { body: `${body}\nreturn { ${names.join(', ')} };`, checks };
-}
-
-test("the README's TCP section has the examples this test expects", () => {
-  expect(blocks.length).toBe(4);
+beforeAll(async () => {
+  server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => server.once('listening', resolve));
+  port = (server.address() as AddressInfo).port;
+  server.on('connection', (socket, request) => {
+    for (const message of FEEDS[request.url ?? ''] ?? []) socket.send(message);
+    socket.close();
+  });
 });
 
-test.each(blocks.map((code, k) => [k, code] as const))('example %i runs and its results hold', async (_k, code) => {
-  const { body, checks } = toFunctionBody(code);
-  const run = new AsyncFunction('__m', body);
-  if (code.includes('port: 9000')) return; // compiled above; it needs a server elsewhere
-  const results = await run(modules);
-  for (const [name, literal] of checks) {
-    expect(results[name], name).toEqual(new Function(`return ${literal}`)());
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+class FixtureWebSocket extends WebSocket {
+  constructor(url: string | URL) {
+    super(`ws://127.0.0.1:${port}${new URL(url).pathname}`);
   }
+}
+
+const fixtures: Record<string, Record<string, unknown>> = {
+  websocket: { WebSocket: FixtureWebSocket },
+};
+
+const blocks = runnable().filter(needsNetwork);
+
+test('the documents have examples with sockets', () => {
+  expect(blocks.length).toBeGreaterThan(0);
+});
+
+test.each(blocks.map((b) => [nameOf(b), b] as const))('%s', async (_name, b) => {
+  const bindings = b.fixture === undefined ? {} : fixtures[b.fixture];
+  expect(bindings, `unknown fixture ${b.fixture}`).toBeDefined();
+  expect(await runBlock(b, bindings)).toBe(assertionsIn(b.code));
 });
