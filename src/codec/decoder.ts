@@ -38,20 +38,35 @@ export interface FrameStats {
  */
 export type OnRanges = (bytes: Uint8Array, offsets: Int32Array, count: number) => void;
 
+/** Options of a decoding call. */
+export interface DecodeOptions {
+  /**
+   * Return at most this many frames (a positive integer); the bytes after the last
+   * one are held, not decoded, until a later call (see {@link FrameDecoder.takeBuffered}).
+   * @default no limit
+   */
+  maxFrames?: number;
+}
+
 /** What every framecodec decoder offers. */
 export interface FrameDecoder {
-  /** Feeds bytes; returns, in order, the frames they complete. */
-  decode(chunk: Uint8Array | ArrayBuffer): Uint8Array[];
+  /**
+   * Feeds bytes (none: continue from bytes held after a `maxFrames` stop);
+   * returns, in order, the frames they complete.
+   */
+  decode(chunk?: Uint8Array | ArrayBuffer, options?: DecodeOptions): Uint8Array[];
   /** Feeds bytes; passes each completed frame to `onFrame` (valid during the call only); returns their number. */
-  decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void): number;
+  decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void, options?: DecodeOptions): number;
   /** Signals the end of the stream; applies `trailing` to an incomplete frame; resets. */
   end(): Uint8Array[];
+  /** Every byte received and not yet returned or discarded, as a fresh buffer; then resets (stats kept). */
+  takeBuffered(): Uint8Array;
   /** Drops buffered bytes and a failed state (stats are kept). */
   reset(): void;
   /** Releases the decoder; any later call throws `ERR_DECODER_FREED`. */
   free(): void;
   [Symbol.dispose](): void;
-  /** Bytes held for an incomplete frame. */
+  /** Bytes held: the start of an incomplete frame, and those after a `maxFrames` stop. */
   readonly buffered: number;
   readonly stats: FrameStats;
 }
@@ -74,6 +89,22 @@ export function hasRanges(decoder: FrameDecoder): decoder is RangeDecoder {
  * few frames do not repay. @internal
  */
 export const PRESIZE_FROM = 64;
+
+const EMPTY = new Uint8Array(0);
+
+/** The `maxFrames` of a call's options: a positive integer, or Infinity when absent. */
+function maxFrames(options: DecodeOptions | undefined): number {
+  if (options === undefined) return Infinity;
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidOptionError('options', `options must be an object, got ${describe(options)}`);
+  }
+  const n = options.maxFrames;
+  if (n === undefined) return Infinity;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
+    throw new InvalidOptionError('maxFrames', `maxFrames must be a positive integer, got ${describe(n)}`);
+  }
+  return n;
+}
 
 const disposeSymbol: typeof Symbol.dispose =
   (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
@@ -102,20 +133,42 @@ export abstract class BaseDecoder implements FrameDecoder {
     useEngine();
   }
 
-  protected abstract push(chunk: Uint8Array, out: Uint8Array[]): void;
+  /**
+   * Consumes `chunk` (or, once `budget` frames have come out, the part of it up to
+   * the end of the last one, leaving the decoder at that frame boundary) and
+   * appends the completed frames to `out`. Returns the number of bytes consumed.
+   */
+  protected abstract push(chunk: Uint8Array, out: Uint8Array[]): number;
   protected abstract finish(out: Uint8Array[]): void;
   protected abstract clear(): void;
   protected abstract held(): number;
 
-  decode(chunk: Uint8Array | ArrayBuffer): Uint8Array[] {
+  /**
+   * Frames this call may still emit (`maxFrames`); Infinity without a limit. The
+   * subclasses decrement it as they emit and stop at 0.
+   */
+  protected budget = Infinity;
+  /**
+   * Bytes received after a `maxFrames` stop and not decoded yet: our own copies,
+   * never written again (frames may be views of them), consumed front to back.
+   *
+   *   pending   [ chunk rest ][ later chunk ][ later chunk ]
+   *                  ^ pendingAt: the first byte not consumed
+   */
+  private pending: Uint8Array[] = [];
+  private pendingAt = 0;
+  private pendingBytes = 0;
+
+  decode(chunk?: Uint8Array | ArrayBuffer, options?: DecodeOptions): Uint8Array[] {
     this.usable();
-    let bytes = toBytes(chunk);
+    let bytes = chunk === undefined ? EMPTY : toBytes(chunk);
+    const limit = maxFrames(options);
     if (this.failure) throw this.failure.again();
     const out: Uint8Array[] = [];
     if (engine.holds(bytes)) bytes = this.inPlace(bytes);
     const inMemory = engine.holds(bytes);
     try {
-      this.push(bytes, out);
+      this.feed(bytes, out, limit);
     } catch (e) {
       if (inMemory) stabilize(out, bytes.buffer);
       this.fault(e, out);
@@ -124,6 +177,69 @@ export abstract class BaseDecoder implements FrameDecoder {
     if (inMemory) stabilize(out, bytes.buffer);
     this.flushDiscards();
     return out;
+  }
+
+  /**
+   * Decodes the pending bytes, then `bytes`, until `limit` frames have come out;
+   * what is left of `bytes` then is kept (copied: the caller may reuse its chunk).
+   */
+  private feed(bytes: Uint8Array, out: Uint8Array[], limit: number): void {
+    this.budget = limit;
+    try {
+      while (this.pendingBytes > 0 && this.budget > 0) {
+        const piece = this.pending[0];
+        const from = this.pendingAt;
+        const used = this.push(piece.subarray(from), out);
+        this.pendingBytes -= used;
+        if (from + used < piece.length) this.pendingAt = from + used;
+        else {
+          this.pending.shift();
+          this.pendingAt = 0;
+        }
+      }
+      const used = this.pendingBytes === 0 && this.budget > 0 ? this.push(bytes, out) : 0;
+      if (used < bytes.length) {
+        this.pending.push(bytes.slice(used));
+        this.pendingBytes += bytes.length - used;
+      }
+    } finally {
+      this.budget = Infinity;
+    }
+  }
+
+  /**
+   * Every byte received and not yet returned in a frame or discarded, as a fresh
+   * buffer: the start of an incomplete frame (header included), then the bytes
+   * held after a `maxFrames` stop. The decoder is then reset (`stats` are kept),
+   * so that another decoder can take over the stream: this is how a protocol
+   * switches framing mid-stream.
+   *
+   * @example
+   * ```ts
+   * import { LengthFieldDecoder, LineDecoder } from 'framecodec';
+   * // A line, then length-prefixed frames, in one read.
+   * const wire = new Uint8Array([...new TextEncoder().encode('HELLO\n'), 0, 0, 0, 2, 104, 105]);
+   * const preamble = new LineDecoder();
+   * const [hello] = preamble.decode(wire, { maxFrames: 1 });
+   * console.log(new TextDecoder().decode(hello)); // => "HELLO"
+   * const frames = new LengthFieldDecoder().decode(preamble.takeBuffered());
+   * console.log(frames.map((f) => new TextDecoder().decode(f))); // => ["hi"]
+   * ```
+   */
+  takeBuffered(): Uint8Array {
+    this.usable();
+    if (this.failure) throw this.failure.again();
+    const carried = this.held();
+    const all = new Uint8Array(carried + this.pendingBytes);
+    if (carried > 0) all.set(this.carry.buf!.subarray(0, carried));
+    let at = carried;
+    for (let k = 0; k < this.pending.length; k++) {
+      const piece = k === 0 ? this.pending[0].subarray(this.pendingAt) : this.pending[k];
+      all.set(piece, at);
+      at += piece.length;
+    }
+    this.reset();
+    return all;
   }
 
   /**
@@ -144,12 +260,12 @@ export abstract class BaseDecoder implements FrameDecoder {
     return 0;
   }
 
-  decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void): number {
+  decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void, options?: DecodeOptions): number {
     if (typeof onFrame !== 'function')
       throw new InvalidOptionError('onFrame', `onFrame must be a function, got ${describe(onFrame)}`);
     let frames: Uint8Array[];
     try {
-      frames = this.decode(chunk);
+      frames = this.decode(chunk, options);
     } catch (e) {
       if (e instanceof FramingError) {
         const done = e.frames;
@@ -192,7 +308,7 @@ export abstract class BaseDecoder implements FrameDecoder {
     const before = this.stats.frames;
     const out: Uint8Array[] = [];
     try {
-      this.push(bytes, out);
+      this.feed(bytes, out, Infinity);
     } catch (e) {
       this.ranges = null;
       ranges.deliver(onFrames);
@@ -216,6 +332,8 @@ export abstract class BaseDecoder implements FrameDecoder {
     }
     const out: Uint8Array[] = [];
     try {
+      // Bytes held after a maxFrames stop are decoded first, then `trailing` applies.
+      if (this.pendingBytes > 0) this.feed(EMPTY, out, Infinity);
       this.finish(out);
     } catch (e) {
       this.reset();
@@ -229,11 +347,13 @@ export abstract class BaseDecoder implements FrameDecoder {
   reset(): void {
     this.usable();
     this.failure = null;
+    this.dropPending();
     this.clear();
   }
 
   free(): void {
     if (this.freed) return;
+    this.dropPending();
     this.clear();
     this.failure = null;
     this.freed = true;
@@ -244,7 +364,13 @@ export abstract class BaseDecoder implements FrameDecoder {
   }
 
   get buffered(): number {
-    return this.freed ? 0 : this.held();
+    return this.freed ? 0 : this.held() + this.pendingBytes;
+  }
+
+  private dropPending(): void {
+    this.pending = [];
+    this.pendingAt = 0;
+    this.pendingBytes = 0;
   }
 
   /**
@@ -252,6 +378,7 @@ export abstract class BaseDecoder implements FrameDecoder {
    * (The hot loops inline this.)
    */
   protected put(out: Uint8Array[], bytes: Uint8Array, start: number, end: number): void {
+    this.budget--;
     this.stats.frames++;
     this.stats.bytes += end - start;
     if (this.ranges !== null) this.ranges.add(bytes, start, end);

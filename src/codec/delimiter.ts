@@ -183,24 +183,37 @@ export class DelimiterDecoder extends BaseDecoder {
     this.carry.release();
   }
 
-  protected push(chunk: Uint8Array, out: Uint8Array[]): void {
+  protected push(chunk: Uint8Array, out: Uint8Array[]): number {
     const n = chunk.length;
-    if (n === 0) return;
+    if (n === 0) return 0;
     const chunkBase = this.total;
-    const end = chunkBase + n;
-    const window = Math.max(WINDOW, 2 * this.set.maxLength);
+    let end = chunkBase + n;
+    const largest = Math.max(WINDOW, 2 * this.set.maxLength);
+    // A call limited to a few frames (maxFrames) starts with a window sized for
+    // them and doubles it while they are not found, so that pulling frames one at
+    // a time scans about the bytes it consumes, not a whole window per frame.
+    let window = largest;
+    if (this.budget < Infinity) {
+      const guess = 2 * this.budget * (Math.ceil(this.lastLength) + this.set.maxLength);
+      window = Math.min(largest, Math.max(64, 2 * this.set.maxLength, guess));
+    }
     while (this.pos < end) {
       const from = this.pos;
       const wlen = Math.min(end - from, window);
       const r = this.scanWindow(from, wlen, chunk, chunkBase, false);
       const { count, resume } = r;
-      this.matches(from, r, chunk, chunkBase, out);
+      if (this.matches(from, r, chunk, chunkBase, out)) {
+        end = this.pos; // maxFrames reached: the rest of the chunk waits
+        break;
+      }
       this.pos = from + resume;
       if (!this.discarding && this.pos - this.contentStart > this.max) this.overLimit();
       if (from + wlen === end && count < OUT_CAP) break;
+      window = Math.min(largest, 2 * window);
     }
-    this.keep(chunk, chunkBase);
+    this.keep(chunk, chunkBase, end);
     this.total = end;
+    return end - chunkBase;
   }
 
   /** Scans stream bytes [from, from + wlen): the carried ones from the carry, the rest from `chunk`. */
@@ -225,8 +238,10 @@ export class DelimiterDecoder extends BaseDecoder {
    * Turns the scan's matches (window positions, lengths) into frames. A frame
    * wholly inside the chunk is a view on the chunk's buffer, made with the
    * Uint8Array constructor (a plain view, cheaper than subarray on a Buffer).
+   * Returns true when it stopped because `budget` frames came out (maxFrames):
+   * `pos` is then right after the last one's delimiter.
    */
-  private matches(from: number, r: ScanResult, chunk: Uint8Array, chunkBase: number, out: Uint8Array[]): void {
+  private matches(from: number, r: ScanResult, chunk: Uint8Array, chunkBase: number, out: Uint8Array[]): boolean {
     const { count, pairs, first } = r;
     const prefix = this.disposition === PREFIX;
     const suffix = this.disposition === SUFFIX;
@@ -238,11 +253,13 @@ export class DelimiterDecoder extends BaseDecoder {
     let contentStart = this.contentStart;
     let frames = 0;
     let bytes = 0;
+    let budget = this.budget;
+    let stopped = false;
     // With many matches, `out` is grown once to take them all and filled by index
     // (see PRESIZE_FROM). `w` is its true length, restored below and before
     // anything can throw.
     let w = out.length;
-    const presized = ranges === null && count >= PRESIZE_FROM;
+    const presized = ranges === null && count >= PRESIZE_FROM && count <= this.budget;
     if (presized) out.length = w + count;
     for (let k = 0; k < count; k++) {
       const m = from + pairs[first + 2 * k];
@@ -279,13 +296,20 @@ export class DelimiterDecoder extends BaseDecoder {
       bytes += stop - start;
       start = prefix ? m : m + dl;
       contentStart = m + dl;
+      if (--budget === 0) {
+        stopped = true;
+        this.pos = m + dl;
+        break;
+      }
     }
     if (presized) out.length = w;
     this.frameStart = start;
     this.contentStart = contentStart;
     this.stats.frames += frames;
     this.stats.bytes += bytes;
+    this.budget = budget;
     if (frames > 0) this.lastLength = bytes / frames;
+    return stopped;
   }
 
   /** A frame [start, stop) that begins in the carry. */
@@ -310,20 +334,19 @@ export class DelimiterDecoder extends BaseDecoder {
   }
 
   /** After a chunk: keep the bytes of the unfinished frame (or of a possible delimiter). */
-  private keep(chunk: Uint8Array, chunkBase: number): void {
+  private keep(chunk: Uint8Array, chunkBase: number, end: number): void {
     const carry = this.carry;
     const holdFrom = this.discarding ? this.pos : this.frameStart;
-    const end = chunkBase + chunk.length;
     // Room for a frame like the last one, so that the next chunk can finish it in place.
     const limit = this.max + 2 * this.set.maxLength;
     const hint = this.discarding ? 0 : Math.ceil(this.lastLength) + 2 * this.set.maxLength;
     if (holdFrom >= chunkBase) {
       carry.clear();
-      if (holdFrom < end) carry.append(chunk, holdFrom - chunkBase, chunk.length, limit, hint);
+      if (holdFrom < end) carry.append(chunk, holdFrom - chunkBase, end - chunkBase, limit, hint);
       return;
     }
     carry.dropFront(holdFrom - (chunkBase - carry.len));
-    carry.append(chunk, 0, chunk.length, limit, hint);
+    carry.append(chunk, 0, end - chunkBase, limit, hint);
   }
 
   private tooLong(start: number): FrameTooLongError {

@@ -75,7 +75,7 @@ export class FixedLengthDecoder extends BaseDecoder {
     this.frameStart = 0;
   }
 
-  protected push(chunk: Uint8Array, out: Uint8Array[]): void {
+  protected push(chunk: Uint8Array, out: Uint8Array[]): number {
     const size = this.frameLength;
     const n = chunk.length;
     const carry = this.carry;
@@ -84,7 +84,7 @@ export class FixedLengthDecoder extends BaseDecoder {
       const need = size - carry.len;
       if (n < need) {
         carry.append(chunk, 0, n, size);
-        return;
+        return n;
       }
       const frame = concat(carry.buf!, 0, carry.len, chunk, 0, need);
       this.put(out, frame, 0, size);
@@ -92,7 +92,7 @@ export class FixedLengthDecoder extends BaseDecoder {
       this.frameStart += size;
       i = need;
     }
-    const count = Math.floor((n - i) / size);
+    const count = Math.min(Math.floor((n - i) / size), this.budget);
     const buffer = chunk.buffer;
     const ranges = this.ranges;
     if (ranges === null) {
@@ -104,10 +104,13 @@ export class FixedLengthDecoder extends BaseDecoder {
       for (let k = 0, at = i; k < count; k++, at += size) ranges.add(chunk, at, at + size);
     }
     i += count * size;
+    this.budget -= count;
     this.stats.frames += count;
     this.stats.bytes += count * size;
     this.frameStart += count * size;
+    if (this.budget === 0) return i; // stopped at a record boundary: the rest waits
     if (i < n) carry.append(chunk, i, n, size);
+    return n;
   }
 
   protected finish(out: Uint8Array[]): void {

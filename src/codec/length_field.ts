@@ -223,12 +223,12 @@ export class LengthFieldDecoder extends BaseDecoder {
     this.consumed = Infinity;
   }
 
-  protected push(chunk: Uint8Array, out: Uint8Array[]): void {
+  protected push(chunk: Uint8Array, out: Uint8Array[]): number {
     const n = chunk.length;
     let i = 0;
     for (;;) {
       if (this.state === HEADER) {
-        if (i >= n) break;
+        if (i >= n || this.budget === 0) break;
         i = this.scan(chunk, i, out);
       } else if (this.state === BODY) {
         const take = Math.min(this.frameLength - this.carry.len, n - i);
@@ -251,7 +251,8 @@ export class LengthFieldDecoder extends BaseDecoder {
         this.endDiscard(this.discardedSoFar);
       }
     }
-    this.total += n;
+    this.total += i;
+    return i;
   }
 
   /**
@@ -271,11 +272,23 @@ export class LengthFieldDecoder extends BaseDecoder {
       carry.append(chunk, i, n);
       return n;
     }
-    const stage = this.probe ? 0 : Math.min(WINDOW, 2 * this.consumed);
+    // A call limited to a few frames (maxFrames) stages little, so that pulling
+    // frames one at a time does not copy a whole window per frame.
+    const stage = this.probe ? 0 : Math.min(WINDOW, 2 * this.consumed, 64 * this.budget);
     const wlen = Math.min(avail, Math.max(stage, tail + this.maxHeader));
     const r = engine.scanLength(this.params, carry.buf, tail, chunk, i, wlen - tail);
     const shift = i - tail; // window position + shift = chunk index
-    if (r.count > 0) this.complete(r, chunk, i, shift, out);
+    const count = Math.min(r.count, this.budget);
+    if (count > 0) this.complete(r, count, chunk, i, shift, out);
+    if (this.budget === 0) {
+      // maxFrames reached: stop at the end of the last frame taken, before anything
+      // after it is looked at (a too-long or corrupt header waits for a later call).
+      const end = r.pairs[r.first + 2 * count - 1];
+      this.frameStart = this.total + shift + end;
+      this.consumed += end;
+      return end + shift;
+    }
+    if (count > 0) this.consumed += r.resume;
     this.frameStart = this.total + shift + r.resume;
     const s = r.resume + shift; // chunk index of the frame the scan stopped at (< i while its start is carried)
     switch (r.status) {
@@ -292,9 +305,9 @@ export class LengthFieldDecoder extends BaseDecoder {
     }
   }
 
-  /** The scan's complete frames: views on `chunk`, but the first when its start was carried. */
-  private complete(r: ScanResult, chunk: Uint8Array, i: number, shift: number, out: Uint8Array[]): void {
-    const { count, pairs, first } = r;
+  /** The scan's first `count` frames: views on `chunk`, but the first when its start was carried. */
+  private complete(r: ScanResult, count: number, chunk: Uint8Array, i: number, shift: number, out: Uint8Array[]): void {
+    const { pairs, first } = r;
     const carry = this.carry;
     let k = 0;
     if (carry.len > 0) {
@@ -308,6 +321,7 @@ export class LengthFieldDecoder extends BaseDecoder {
     }
     const stats = this.stats;
     stats.frames += count - k;
+    this.budget -= count - k;
     const buffer = chunk.buffer;
     const at = chunk.byteOffset + shift; // window position + at = byte offset in buffer
     const ranges = this.ranges;
@@ -324,7 +338,6 @@ export class LengthFieldDecoder extends BaseDecoder {
     }
     stats.bytes += bytes;
     this.probe = pairs[first + 2 * count - 1] - pairs[first + 2 * count - 2] >= PROBE_AFTER;
-    this.consumed += r.resume;
   }
 
   /** The next header is incomplete: at the window's end (scan on), or the chunk's (keep its bytes). */

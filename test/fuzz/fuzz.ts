@@ -39,6 +39,7 @@ import {
   LengthFieldDecoder,
   LineDecoder,
   type FrameDecoder,
+  type RangeDecoder,
 } from '../../src/index.js';
 import { NEED_HEADER, OUT_FULL, RESULT_HEADER, RESULT_RESUME, RESULT_STATUS } from '../../assembly/abi.js';
 import { engine, OUT_CAP, useEngine as selectEngine, WINDOW, type Engine } from '../../src/engine/index.js';
@@ -877,7 +878,7 @@ class Guard implements FrameDecoder {
   decodeRanges(chunk: Uint8Array, onFrames: (b: Uint8Array, o: Int32Array, n: number) => void): number {
     const d = this.d as FrameDecoder & { decodeRanges?: Guard['decodeRanges'] };
     if (typeof d.decodeRanges !== 'function') throw new Violation('decodeRanges is gone: drop the ranges feed');
-    return this.call(() => d.decodeRanges!(this.input(chunk), onFrames));
+    return this.call(() => (d as RangeDecoder).decodeRanges(this.input(chunk), onFrames));
   }
 
   end(): Uint8Array[] {
@@ -892,6 +893,12 @@ class Guard implements FrameDecoder {
     if (this.d.buffered !== 0) throw new Violation(`buffered is ${this.d.buffered} after end(), not 0`);
     if ('error' in outcome) throw outcome.error;
     return outcome.frames;
+  }
+
+  takeBuffered(): Uint8Array {
+    const rest = this.d.takeBuffered();
+    if (this.d.buffered !== 0) throw new Violation(`buffered is ${this.d.buffered} after takeBuffered(), not 0`);
+    return rest;
   }
 
   reset(): void {

@@ -202,6 +202,7 @@ test('a FrameDecoder without decodeRanges (a wrapper) is fed with decode() and g
     decode: (c) => inner.decode(c),
     decodeEach: (c, f) => inner.decodeEach(c, f),
     end: () => inner.end(),
+    takeBuffered: () => inner.takeBuffered(),
     reset: () => inner.reset(),
     free: () => inner.free(),
     [Symbol.dispose]: () => inner.free(),
