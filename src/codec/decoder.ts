@@ -144,6 +144,11 @@ export abstract class BaseDecoder implements FrameDecoder {
   protected abstract held(): number;
 
   /**
+   * Set during decodeTracked(): the stream offset right after each frame emitted
+   * (where the next frame's bytes begin) is appended here.
+   */
+  protected ends: number[] | null = null;
+  /**
    * Frames this call may still emit (`maxFrames`); Infinity without a limit. The
    * subclasses decrement it as they emit and stop at 0.
    */
@@ -240,6 +245,27 @@ export abstract class BaseDecoder implements FrameDecoder {
     }
     this.reset();
     return all;
+  }
+
+  /**
+   * `decode()` that also appends to `ends`, for each frame returned, the stream
+   * offset right after it (counted from the decoder's start or its last reset):
+   * what `framed()` needs to hand the bytes of frames it decoded but has not
+   * delivered yet to another decoder. Also on error, for the frames it carries.
+   * @internal
+   */
+  decodeTracked(chunk: Uint8Array | undefined, ends: number[], options?: DecodeOptions): Uint8Array[] {
+    this.ends = ends;
+    try {
+      return this.decode(chunk, options);
+    } finally {
+      this.ends = null;
+    }
+  }
+
+  /** Records the stream offset right after a frame, during decodeTracked(). */
+  protected tracked(end: number): void {
+    if (this.ends !== null) this.ends.push(end);
   }
 
   /**

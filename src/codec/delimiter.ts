@@ -296,6 +296,7 @@ export class DelimiterDecoder extends BaseDecoder {
       bytes += stop - start;
       start = prefix ? m : m + dl;
       contentStart = m + dl;
+      if (this.ends !== null) this.ends.push(start);
       if (--budget === 0) {
         stopped = true;
         this.pos = m + dl;

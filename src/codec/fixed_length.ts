@@ -90,6 +90,7 @@ export class FixedLengthDecoder extends BaseDecoder {
       this.put(out, frame, 0, size);
       carry.clear();
       this.frameStart += size;
+      this.tracked(this.frameStart);
       i = need;
     }
     const count = Math.min(Math.floor((n - i) / size), this.budget);
@@ -103,6 +104,7 @@ export class FixedLengthDecoder extends BaseDecoder {
     } else {
       for (let k = 0, at = i; k < count; k++, at += size) ranges.add(chunk, at, at + size);
     }
+    if (this.ends !== null) for (let k = 1; k <= count; k++) this.ends.push(this.frameStart + k * size);
     i += count * size;
     this.budget -= count;
     this.stats.frames += count;

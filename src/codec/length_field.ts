@@ -239,6 +239,7 @@ export class LengthFieldDecoder extends BaseDecoder {
         const frame = this.carry.take(skip);
         this.putFrame(out, frame);
         this.frameStart += this.frameLength;
+        this.tracked(this.frameStart);
         this.state = HEADER;
         this.probe = this.frameLength >= PROBE_AFTER;
         this.consumed += this.frameLength;
@@ -319,6 +320,8 @@ export class LengthFieldDecoder extends BaseDecoder {
       carry.clear();
       k = 1;
     }
+    const ends = this.ends;
+    if (ends !== null) for (let j = 0; j < count; j++) ends.push(this.total + shift + pairs[first + 2 * j + 1]);
     const stats = this.stats;
     stats.frames += count - k;
     this.budget -= count - k;
@@ -355,6 +358,7 @@ export class LengthFieldDecoder extends BaseDecoder {
       const skip = this.strip < 0 ? r.header : this.strip;
       this.put(out, chunk, s + skip, s + frameLength);
       this.frameStart += frameLength;
+      this.tracked(this.frameStart);
       this.probe = frameLength >= PROBE_AFTER;
       this.consumed += frameLength;
       return s + frameLength;

@@ -326,3 +326,42 @@ describe('takeBuffered()', () => {
     expectError(() => d.takeBuffered(), FramingError, 'ERR_DECODER_FREED');
   });
 });
+
+describe("decodeTracked() (framed()'s switch): the stream offset right after each frame", () => {
+  const schemes = [
+    ['length field', () => new LengthFieldDecoder({ lengthFieldLength: 1 }), (p: Uint8Array) => [p.length, ...p]],
+    ['lines', () => new LineDecoder(), (p: Uint8Array) => [...p, 0x0a]],
+    ['prefix', () => new DelimiterDecoder({ delimiter: '|', disposition: 'prefix' }), (p: Uint8Array) => [0x7c, ...p]],
+    ['fixed', () => new FixedLengthDecoder({ frameLength: 3 }), (p: Uint8Array) => [...p, 0, 0, 0].slice(0, 3)],
+  ] as const;
+
+  test.each(schemes)('%s: decoding from each offset on gives the frames after it', (_name, make, frame) => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.uint8Array({ maxLength: 3 }).map((p) => p.map((b) => (b % 26) + 0x61)),
+          { maxLength: 10 },
+        ),
+        chunking(60),
+        (payloads, how) => {
+          const wire = Uint8Array.from(payloads.flatMap((p) => frame(p)));
+          const d = make();
+          const ends: number[] = [];
+          const frames: string[] = [];
+          for (const chunk of apply(wire, how))
+            for (const f of (d as LineDecoder).decodeTracked(chunk, ends)) frames.push(hex(f));
+          expect(ends.length).toBe(frames.length);
+          for (let k = 0; k < ends.length; k++) {
+            const rest = make();
+            const after = [...rest.decode(wire.subarray(ends[k])), ...rest.end()].map(hex);
+            // With 'prefix', a fresh decoder's first frame is what precedes the first
+            // '|': nothing, since the next frame starts with its delimiter.
+            if (_name === 'prefix') expect(after.shift()).toBe('');
+            expect(after.slice(0, frames.length - k - 1)).toEqual(frames.slice(k + 1));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
