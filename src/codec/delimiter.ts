@@ -30,6 +30,7 @@ import {
   boolean,
   describe,
   limits,
+  maxFrameLength,
   objectOption,
   oneOf,
   plural,
@@ -70,6 +71,13 @@ export interface LineDecoderOptions extends LimitOptions {
 export interface DelimiterEncoderOptions {
   /** The delimiter to append (the first one, if several); all are checked against payloads. Required. */
   delimiter: Delimiter | readonly Delimiter[];
+  /**
+   * Longest payload, counted without the delimiter as a decoder counts its frames:
+   * a decoder with the same `delimiter` and `maxFrameLength` accepts every frame
+   * this encoder writes. A payload of exactly this length is accepted.
+   * @default 8 * 1024 * 1024
+   */
+  maxFrameLength?: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -424,7 +432,9 @@ export class LineDecoder extends DelimiterDecoder {
 
 /**
  * Appends the delimiter to each payload, refusing payloads a receiver with the same
- * delimiters would cut early.
+ * delimiters would cut early (`DelimiterInPayloadError`) or refuse as too long
+ * (`FrameTooLongError`: longer than `maxFrameLength`, counted without the
+ * delimiter, as the decoder counts).
  *
  * Each `encode()` is checked alone. When the first delimiter is the start of a
  * longer one in the set (`['\r', '\r\n']`), a payload that begins with the rest
@@ -443,16 +453,19 @@ export class LineDecoder extends DelimiterDecoder {
 export class DelimiterEncoder {
   private readonly set: DelimiterSet;
   private readonly delimiter: Uint8Array;
+  private readonly max: number;
 
   constructor(options: DelimiterEncoderOptions) {
     const o = objectOption('options', options);
     this.set = delimiterSet(o.delimiter);
     this.delimiter = this.set.list[0];
+    this.max = maxFrameLength(o.maxFrameLength);
   }
 
   /** The payload followed by the delimiter, in a new buffer. */
   encode(payload: Uint8Array | ArrayBuffer): Uint8Array {
     const bytes = toBytes(payload, 'payload');
+    this.checkLength(bytes, -1);
     const wire = concat(bytes, 0, bytes.length, this.delimiter, 0, this.delimiter.length);
     this.check(wire, [bytes]);
     return wire;
@@ -463,7 +476,10 @@ export class DelimiterEncoder {
     const list = payloadList(payloads);
     const d = this.delimiter;
     let total = 0;
-    for (const p of list) total += p.length + d.length;
+    for (let k = 0; k < list.length; k++) {
+      this.checkLength(list[k], k);
+      total += list[k].length + d.length;
+    }
     const wire = new Uint8Array(total);
     let at = 0;
     for (const p of list) {
@@ -473,6 +489,18 @@ export class DelimiterEncoder {
     }
     this.check(wire, list);
     return wire;
+  }
+
+  /** A payload longer than maxFrameLength (`k`: its index in encodeAll, -1 for encode) throws. */
+  private checkLength(payload: Uint8Array, k: number): void {
+    const n = payload.length;
+    if (n <= this.max) return;
+    const what = k < 0 ? `payload of ${n} bytes` : `payload ${k} (of ${n} bytes)`;
+    throw new FrameTooLongError(
+      `${what} exceeds maxFrameLength ${this.max} (counted without the delimiter, as a receiver counts)`,
+      this.max,
+      { frameLength: n },
+    );
   }
 
   /**

@@ -16,6 +16,7 @@ export {
   type LengthFieldDecoderOptions,
   type LengthFieldEncoderOptions,
   type LengthFieldLength,
+  type PrefixedPayload,
   type ByteOrder,
 } from './length_field.js';
 export {

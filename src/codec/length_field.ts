@@ -48,12 +48,13 @@ import {
   TOO_LONG,
 } from '../../assembly/abi.js';
 import { engine, type LengthParams, type ScanResult, WINDOW } from '../engine/index.js';
-import { hex, payloadList, toBytes } from './_bytes.js';
+import { hex, toBytes } from './_bytes.js';
 import { concat } from './_carry.js';
 import { BaseDecoder, PRESIZE_FROM } from './decoder.js';
 import { CorruptLengthError, FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
 import {
   boolean,
+  describe,
   integer,
   limits,
   maxFrameLength,
@@ -84,8 +85,14 @@ export interface LengthFieldDecoderOptions extends LimitOptions {
   trailing?: Trailing;
 }
 
-/** Options of {@link LengthFieldEncoder}. */
+/** Options of {@link LengthFieldEncoder}: the decoder's, meaning what they mean to it. */
 export interface LengthFieldEncoderOptions {
+  /**
+   * Bytes before the length field (a type byte, a magic number, TLS's type and
+   * version). Each frame's are given to `encode(payload, prefix)`, exactly this
+   * many. @default 0
+   */
+  lengthFieldOffset?: number;
   /** @default 4 */
   lengthFieldLength?: LengthFieldLength;
   /** @default 'big' */
@@ -93,12 +100,25 @@ export interface LengthFieldEncoderOptions {
   /** The encoder writes `payload.length - lengthAdjustment`. @default 0 */
   lengthAdjustment?: number;
   /**
-   * The field counts its own bytes too (as a decoder with `lengthAdjustment: -fieldBytes`);
-   * fixed-width fields only (a varint's width varies). @default false
+   * The field counts its own bytes too (as a decoder with `lengthAdjustment: -fieldBytes`),
+   * never the prefix; fixed-width fields only (a varint's width varies). @default false
    */
   lengthIncludesHeader?: boolean;
-  /** Longest frame on the wire, header included. @default 8 * 1024 * 1024 */
+  /** Longest frame on the wire: prefix, length field and payload. @default 8 * 1024 * 1024 */
   maxFrameLength?: number;
+  /**
+   * A decoder's option, accepted (and checked as the decoder checks it) so that one
+   * options object, a preset for one, serves a decoder and its encoder. It changes
+   * nothing the encoder writes: what a receiver strips is its own business.
+   * @default lengthFieldOffset + field length
+   */
+  initialBytesToStrip?: number;
+}
+
+/** A payload with the `lengthFieldOffset` bytes written before its length field. */
+export interface PrefixedPayload {
+  prefix: Uint8Array | ArrayBuffer;
+  payload: Uint8Array | ArrayBuffer;
 }
 
 const FIELD_LENGTHS: readonly LengthFieldLength[] = [1, 2, 3, 4, 8, 'varint'];
@@ -453,7 +473,23 @@ export class LengthFieldDecoder extends BaseDecoder {
 }
 
 /**
- * Prefixes each payload with its length.
+ * Prefixes each payload with its length, and with the bytes before the length
+ * field when `lengthFieldOffset` is set. A {@link LengthFieldDecoder} built from
+ * the same options gets every payload back (or, with `initialBytesToStrip: 0`, the
+ * whole frame: prefix, field and payload).
+ *
+ * ```
+ * encode(payload)                 lengthFieldLength: 2
+ * +-------+----------------+
+ * | 00 05 | 68 65 6c 6c 6f |      "hello"
+ * +-------+----------------+
+ *
+ * encode(payload, prefix)         lengthFieldOffset: 1, lengthFieldLength: 4, lengthAdjustment: -4
+ * +----+-------------+----------------+
+ * | 51 | 00 00 00 09 | 68 65 6c 6c 6f |      PostgreSQL: type 'Q', an int32 that counts itself
+ * +----+-------------+----------------+
+ * prefix  field = 5 - (-4)  payload
+ * ```
  *
  * @example
  * ```ts
@@ -462,9 +498,13 @@ export class LengthFieldDecoder extends BaseDecoder {
  * const wire = new LengthFieldEncoder(options).encode(new TextEncoder().encode('hi'));
  * // wire: Uint8Array [0, 2, 104, 105]
  * new LengthFieldDecoder(options).decode(wire); // [Uint8Array [104, 105]]
+ *
+ * const tagged = new LengthFieldEncoder({ lengthFieldOffset: 1, lengthFieldLength: 1 });
+ * tagged.encode(new Uint8Array([104, 105]), new Uint8Array([7])); // Uint8Array [7, 2, 104, 105]
  * ```
  */
 export class LengthFieldEncoder {
+  private readonly offset: number;
   private readonly field: number; // 0 = varint
   private readonly little: boolean;
   private readonly adjustment: number;
@@ -473,6 +513,7 @@ export class LengthFieldEncoder {
 
   constructor(options?: LengthFieldEncoderOptions) {
     const o = objectOption('options', options);
+    this.offset = integer('lengthFieldOffset', o.lengthFieldOffset, 0, 0, 1 << 20);
     const len = oneOf('lengthFieldLength', o.lengthFieldLength, 4, FIELD_LENGTHS);
     this.field = len === 'varint' ? 0 : len;
     this.little = oneOf('byteOrder', o.byteOrder, 'big', ['big', 'little']) === 'little';
@@ -486,33 +527,86 @@ export class LengthFieldEncoder {
       );
     }
     this.max = maxFrameLength(o.maxFrameLength);
+    // Checked as a decoder checks it, so that one options object fails alike on both sides.
+    integer('initialBytesToStrip', o.initialBytesToStrip, -1, 0);
   }
 
-  /** One frame: header then payload, in a new buffer. */
-  encode(payload: Uint8Array | ArrayBuffer): Uint8Array {
+  /**
+   * One frame, in a new buffer: `prefix`, the length field, then `payload`.
+   * `prefix` is required, exactly `lengthFieldOffset` bytes, when that option is
+   * above 0; with `lengthFieldOffset: 0` it may only be omitted or empty (a
+   * receiver with the same options would read any prefix byte as the length field).
+   */
+  encode(payload: Uint8Array | ArrayBuffer, prefix?: Uint8Array | ArrayBuffer): Uint8Array {
     const bytes = toBytes(payload, 'payload');
+    const head = this.prefixOf(prefix, '');
     const value = this.value(bytes.length);
-    const header = this.headerLength(value);
-    const frame = new Uint8Array(header + bytes.length);
-    this.writeField(frame, 0, value);
-    frame.set(bytes, header);
+    const frame = new Uint8Array(this.offset + this.headerLength(value) + bytes.length);
+    frame.set(head, 0);
+    frame.set(bytes, this.writeField(frame, this.offset, value));
     return frame;
   }
 
-  /** Many frames in one contiguous buffer (one socket write instead of many). */
-  encodeAll(payloads: Iterable<Uint8Array | ArrayBuffer>): Uint8Array {
-    const list = payloadList(payloads);
-    const values = list.map((p) => this.value(p.length));
+  /**
+   * Many frames in one contiguous buffer (one socket write instead of many). Each
+   * item is a payload, or `{ prefix, payload }` when `lengthFieldOffset` is above 0.
+   * Every item is checked before anything is written.
+   */
+  encodeAll(items: Iterable<Uint8Array | ArrayBuffer | PrefixedPayload>): Uint8Array {
+    if (typeof (items as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== 'function') {
+      throw new InvalidOptionError(
+        'payloads',
+        `payloads must be an iterable of Uint8Array or ArrayBuffer, got ${describe(items)}`,
+      );
+    }
+    const prefixes: Uint8Array[] = [];
+    const payloads: Uint8Array[] = [];
+    const values: number[] = [];
     let total = 0;
-    for (let k = 0; k < list.length; k++) total += this.headerLength(values[k]) + list[k].length;
+    for (const item of items) {
+      const where = ` (item ${payloads.length})`;
+      let prefix: unknown;
+      let payload: unknown = item;
+      if (isPrefixed(item)) ({ prefix, payload } = item);
+      const bytes = toBytes(payload as Uint8Array, 'payload');
+      prefixes.push(this.prefixOf(prefix, where));
+      payloads.push(bytes);
+      const value = this.value(bytes.length);
+      values.push(value);
+      total += this.offset + this.headerLength(value) + bytes.length;
+    }
     const buf = new Uint8Array(total);
     let at = 0;
-    for (let k = 0; k < list.length; k++) {
-      at = this.writeField(buf, at, values[k]);
-      buf.set(list[k], at);
-      at += list[k].length;
+    for (let k = 0; k < payloads.length; k++) {
+      buf.set(prefixes[k], at);
+      at = this.writeField(buf, at + this.offset, values[k]);
+      buf.set(payloads[k], at);
+      at += payloads[k].length;
     }
     return buf;
+  }
+
+  /** The prefix as bytes, exactly lengthFieldOffset of them; `where` names the item for messages. */
+  private prefixOf(prefix: unknown, where: string): Uint8Array {
+    const n = this.offset;
+    if (prefix === undefined) {
+      if (n === 0) return EMPTY;
+      throw new InvalidOptionError(
+        'prefix',
+        `prefix is required${where}: lengthFieldOffset is ${n}, so each frame starts with the ${plural(n, 'byte')} written before its length field`,
+      );
+    }
+    if (!isBytes(prefix)) {
+      throw new InvalidOptionError('prefix', `prefix must be a Uint8Array or an ArrayBuffer, got ${describe(prefix)}`);
+    }
+    const bytes = toBytes(prefix);
+    if (bytes.length === n) return bytes;
+    throw new InvalidOptionError(
+      'prefix',
+      n === 0
+        ? `prefix of ${plural(bytes.length, 'byte')} given${where}, but lengthFieldOffset is 0: a receiver with the same options would read it as the length field (set lengthFieldOffset: ${bytes.length})`
+        : `prefix must be exactly lengthFieldOffset (${n}) bytes long, got ${plural(bytes.length, 'byte')}${where}`,
+    );
   }
 
   private headerLength(value: number): number {
@@ -529,16 +623,19 @@ export class LengthFieldEncoder {
       throw new FrameTooLongError(
         `payload of ${payloadLength} bytes needs length field value ${value}, which a ${width} field cannot hold (0 to ${fieldMax})`,
         this.max,
-        { frameLength: payloadLength + (this.field || 1) },
+        { frameLength: this.offset + payloadLength + (this.field || 1) },
       );
     }
-    const wire = this.headerLength(value) + payloadLength;
+    const header = this.headerLength(value);
+    const wire = this.offset + header + payloadLength;
     if (wire > this.max) {
-      throw new FrameTooLongError(
-        `frame of ${wire} bytes (payload ${payloadLength} + header ${wire - payloadLength}) exceeds maxFrameLength ${this.max}`,
-        this.max,
-        { frameLength: wire },
-      );
+      const parts =
+        this.offset > 0
+          ? `prefix ${this.offset} + length field ${header} + payload ${payloadLength}`
+          : `payload ${payloadLength} + header ${header}`;
+      throw new FrameTooLongError(`frame of ${wire} bytes (${parts}) exceeds maxFrameLength ${this.max}`, this.max, {
+        frameLength: wire,
+      });
     }
     return value;
   }
@@ -559,6 +656,22 @@ export class LengthFieldEncoder {
     }
     return at + w;
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** What toBytes() takes: an ArrayBuffer (shared or not) or a view on one. */
+function isBytes(x: unknown): x is Uint8Array | ArrayBuffer {
+  return (
+    x instanceof ArrayBuffer ||
+    ArrayBuffer.isView(x) ||
+    (typeof SharedArrayBuffer !== 'undefined' && x instanceof SharedArrayBuffer)
+  );
+}
+
+/** An encodeAll() item of the `{ prefix, payload }` form (anything else is taken as the payload). */
+function isPrefixed(item: unknown): item is PrefixedPayload {
+  return typeof item === 'object' && item !== null && !isBytes(item);
 }
 
 function varintLength(value: number): number {
