@@ -496,11 +496,11 @@ export class LengthFieldDecoder extends BaseDecoder {
  * import { LengthFieldEncoder, LengthFieldDecoder } from 'framecodec';
  * const options = { lengthFieldLength: 2 } as const;
  * const wire = new LengthFieldEncoder(options).encode(new TextEncoder().encode('hi'));
- * // wire: Uint8Array [0, 2, 104, 105]
- * new LengthFieldDecoder(options).decode(wire); // [Uint8Array [104, 105]]
+ * console.log(Array.from(wire)); // => [0,2,104,105]
+ * console.log(new LengthFieldDecoder(options).decode(wire).map((f) => new TextDecoder().decode(f))); // => ["hi"]
  *
  * const tagged = new LengthFieldEncoder({ lengthFieldOffset: 1, lengthFieldLength: 1 });
- * tagged.encode(new Uint8Array([104, 105]), new Uint8Array([7])); // Uint8Array [7, 2, 104, 105]
+ * console.log(Array.from(tagged.encode(new Uint8Array([104, 105]), new Uint8Array([7])))); // => [7,2,104,105]
  * ```
  */
 export class LengthFieldEncoder {
