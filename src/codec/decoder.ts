@@ -315,11 +315,12 @@ export abstract class BaseDecoder implements FrameDecoder {
    * ```ts
    * import { LineDecoder } from 'framecodec';
    * const lines = new LineDecoder();
-   * let total = 0;
-   * lines.decodeRanges(new TextEncoder().encode('a\nbb\nccc\n'), (bytes, offsets, count) => {
-   *   for (let i = 0; i < count; i++) total += offsets[2 * i + 1] - offsets[2 * i];
+   * const lengths: number[] = [];
+   * const n = lines.decodeRanges(new TextEncoder().encode('a\nbb\nccc\n'), (bytes, offsets, count) => {
+   *   for (let i = 0; i < count; i++) lengths.push(offsets[2 * i + 1] - offsets[2 * i]);
    * });
-   * // total === 6
+   * console.log(n); // => 3
+   * console.log(lengths); // => [1,2,3]
    * ```
    */
   decodeRanges(chunk: Uint8Array | ArrayBuffer, onFrames: OnRanges): number {
@@ -440,6 +441,7 @@ export abstract class BaseDecoder implements FrameDecoder {
   /** Marks the decoder failed and throws: every later decode/end throws the same code. */
   protected fail(error: FramingError): never {
     this.failure = error;
+    this.dropPending(); // a failed decoder decodes nothing more: what it held after a stop goes
     throw error;
   }
 

@@ -139,8 +139,8 @@ const PREFIX = 2;
  * import { DelimiterDecoder } from 'framecodec';
  * const decoder = new DelimiterDecoder({ delimiter: '\r\n' });
  * const text = (f: Uint8Array) => new TextDecoder().decode(f);
- * decoder.decode(new TextEncoder().encode('PING\r\nPO')).map(text); // ['PING']
- * decoder.decode(new TextEncoder().encode('NG\r\n')).map(text);     // ['PONG']
+ * console.log(decoder.decode(new TextEncoder().encode('PING\r\nPO')).map(text)); // => ["PING"]
+ * console.log(decoder.decode(new TextEncoder().encode('NG\r\n')).map(text)); // => ["PONG"]
  * ```
  */
 export class DelimiterDecoder extends BaseDecoder {
@@ -197,21 +197,21 @@ export class DelimiterDecoder extends BaseDecoder {
     const chunkBase = this.total;
     let end = chunkBase + n;
     const largest = Math.max(WINDOW, 2 * this.set.maxLength);
-    // A call limited to a few frames (maxFrames) starts with a window sized for
-    // them and doubles it while they are not found, so that pulling frames one at
-    // a time scans about the bytes it consumes, not a whole window per frame.
+    // A call limited to a few frames (maxFrames) starts with a small window and
+    // doubles it while they are not found: it scans at most about twice the bytes
+    // it consumes, plus that first window, instead of a whole window per call.
     let window = largest;
-    if (this.budget < Infinity) {
-      const guess = 2 * this.budget * (Math.ceil(this.lastLength) + this.set.maxLength);
-      window = Math.min(largest, Math.max(64, 2 * this.set.maxLength, guess));
-    }
+    if (this.budget < Infinity) window = Math.min(largest, Math.max(2 * this.set.maxLength, 8 * this.budget));
     while (this.pos < end) {
       const from = this.pos;
       const wlen = Math.min(end - from, window);
       const r = this.scanWindow(from, wlen, chunk, chunkBase, false);
       const { count, resume } = r;
       if (this.matches(from, r, chunk, chunkBase, out)) {
-        end = this.pos; // maxFrames reached: the rest of the chunk waits
+        // maxFrames reached: the rest of the chunk waits. (A stop inside the carried
+        // bytes, at a delimiter that the previous chunk could not resolve, consumes
+        // none of this chunk; the carried bytes after it stay, to be scanned from pos.)
+        end = Math.max(this.pos, chunkBase);
         break;
       }
       this.pos = from + resume;
@@ -412,8 +412,8 @@ const CR = utf8.encode('\r');
  * import { LineDecoder } from 'framecodec';
  * const lines = new LineDecoder();
  * const text = (f: Uint8Array) => new TextDecoder().decode(f);
- * lines.decode(new TextEncoder().encode('GET / HTTP/1.1\r\nHost: a\r')).map(text); // ['GET / HTTP/1.1']
- * lines.decode(new TextEncoder().encode('\n\r\n')).map(text);                       // ['Host: a', '']
+ * console.log(lines.decode(new TextEncoder().encode('GET / HTTP/1.1\r\nHost: a\r')).map(text)); // => ["GET / HTTP/1.1"]
+ * console.log(lines.decode(new TextEncoder().encode('\n\r\n')).map(text)); // => ["Host: a",""]
  * ```
  */
 export class LineDecoder extends DelimiterDecoder {
@@ -444,10 +444,14 @@ export class LineDecoder extends DelimiterDecoder {
  *
  * @example
  * ```ts
- * import { DelimiterEncoder } from 'framecodec';
+ * import { DelimiterEncoder, DelimiterInPayloadError } from 'framecodec';
  * const encoder = new DelimiterEncoder({ delimiter: '\n' });
- * encoder.encode(new TextEncoder().encode('hello')); // "hello\n" as bytes
- * encoder.encode(new TextEncoder().encode('a\nb'));  // throws DelimiterInPayloadError
+ * console.log(new TextDecoder().decode(encoder.encode(new TextEncoder().encode('hello')))); // => "hello\n"
+ * try {
+ *   encoder.encode(new TextEncoder().encode('a\nb'));
+ * } catch (e) {
+ *   console.log(e instanceof DelimiterInPayloadError); // => true
+ * }
  * ```
  */
 export class DelimiterEncoder {

@@ -49,8 +49,9 @@ function frameLengthOption(value: unknown): number {
  * ```ts
  * import { FixedLengthDecoder } from 'framecodec';
  * const decoder = new FixedLengthDecoder({ frameLength: 2 });
- * decoder.decode(new Uint8Array([1, 2, 3])); // [Uint8Array [1, 2]]
- * decoder.decode(new Uint8Array([4]));       // [Uint8Array [3, 4]]
+ * const bytes = (frames: Uint8Array[]) => frames.map((f) => Array.from(f));
+ * console.log(bytes(decoder.decode(new Uint8Array([1, 2, 3])))); // => [[1,2]]
+ * console.log(bytes(decoder.decode(new Uint8Array([4])))); // => [[3,4]]
  * ```
  */
 export class FixedLengthDecoder extends BaseDecoder {
@@ -136,8 +137,8 @@ export class FixedLengthDecoder extends BaseDecoder {
  * @example
  * ```ts
  * import { FixedLengthEncoder } from 'framecodec';
- * new FixedLengthEncoder({ frameLength: 4, padding: 0x20 }).encode(new Uint8Array([0x68, 0x69]));
- * // Uint8Array [0x68, 0x69, 0x20, 0x20]
+ * const frame = new FixedLengthEncoder({ frameLength: 4, padding: 0x20 }).encode(new Uint8Array([0x68, 0x69]));
+ * console.log(new TextDecoder().decode(frame)); // => "hi  "
  * ```
  */
 export class FixedLengthEncoder {

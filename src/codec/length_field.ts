@@ -159,9 +159,10 @@ const PROBE_AFTER = 8192;
  * ```ts
  * import { LengthFieldDecoder } from 'framecodec';
  * const decoder = new LengthFieldDecoder({ lengthFieldLength: 2 });
- * const frames = decoder.decode(new Uint8Array([0, 2, 104, 105, 0, 1]));
- * // frames: [Uint8Array [104, 105]]  ("hi"); 0x00 0x01 waits for one more byte
- * decoder.decode(new Uint8Array([33])); // [Uint8Array [33]]
+ * const bytes = (frames: Uint8Array[]) => frames.map((f) => Array.from(f));
+ * console.log(bytes(decoder.decode(new Uint8Array([0, 2, 104, 105, 0, 1])))); // => [[104,105]]
+ * // "hi"; the header 0x00 0x01 waits for its one byte of payload:
+ * console.log(bytes(decoder.decode(new Uint8Array([33])))); // => [[33]]
  * ```
  */
 export class LengthFieldDecoder extends BaseDecoder {
@@ -295,7 +296,7 @@ export class LengthFieldDecoder extends BaseDecoder {
     }
     // A call limited to a few frames (maxFrames) stages little, so that pulling
     // frames one at a time does not copy a whole window per frame.
-    const stage = this.probe ? 0 : Math.min(WINDOW, 2 * this.consumed, 64 * this.budget);
+    const stage = this.probe ? 0 : Math.min(WINDOW, 2 * this.consumed, 8 * this.budget);
     const wlen = Math.min(avail, Math.max(stage, tail + this.maxHeader));
     const r = engine.scanLength(this.params, carry.buf, tail, chunk, i, wlen - tail);
     const shift = i - tail; // window position + shift = chunk index

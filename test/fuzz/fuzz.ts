@@ -184,7 +184,7 @@ export interface Segment {
   seed: number;
 }
 
-export type Feed = 'decode' | 'each' | 'ranges' | 'arraybuffer' | 'receive';
+export type Feed = 'decode' | 'each' | 'ranges' | 'arraybuffer' | 'receive' | 'limited';
 
 export interface Chunking {
   kind: 'whole' | 'bytes' | 'cuts' | 'sizes' | 'tail';
@@ -369,7 +369,7 @@ const chunkingArb = (profile: Profile): fc.Arbitrary<Chunking> =>
       { weight: 2, arbitrary: fc.constant(0) },
       { weight: 1, arbitrary: fc.integer({ min: 1, max: 4103 }) },
     ),
-    feed: fc.constantFrom<Feed>('decode', 'decode', 'each', 'ranges', 'arraybuffer', 'receive', 'receive'),
+    feed: fc.constantFrom<Feed>('decode', 'decode', 'each', 'ranges', 'arraybuffer', 'receive', 'receive', 'limited'),
   });
 
 const CONFIGS: Record<Scheme, fc.Arbitrary<Config>> = {
@@ -868,7 +868,36 @@ class Guard implements FrameDecoder {
   }
 
   decode(chunk: Uint8Array | ArrayBuffer): Uint8Array[] {
+    if (this.feed === 'limited') return this.limited(chunk as Uint8Array);
     return this.call(() => this.d.decode(this.input(chunk as Uint8Array)));
+  }
+
+  /**
+   * The 'limited' feed: random stop points. Each call takes at most n frames
+   * (maxFrames: n, n from 1, 2, 3, 7 by turns), then pulls on from what is held
+   * (decode() with no chunk) until a call comes back short, so that the whole
+   * outcome is still the reference's. The bounds are checked once the held bytes
+   * are drained (while stopped, a decoder may hold the rest of a chunk beyond
+   * maxFrameLength, as the contract allows).
+   */
+  private limited(chunk: Uint8Array): Uint8Array[] {
+    const n = [1, 2, 3, 7][this.calls % 4];
+    const out: Uint8Array[] = [];
+    return this.call(() => {
+      try {
+        let got = this.d.decode(chunk, { maxFrames: n });
+        for (;;) {
+          if (got.length > n) throw new Violation(`maxFrames ${n} but ${got.length} frames came out`);
+          for (const f of got) out.push(f);
+          if (got.length < n) return out;
+          this.calls++;
+          got = this.d.decode(undefined, { maxFrames: n });
+        }
+      } catch (e) {
+        if (e instanceof FramingError) e.frames = [...out, ...e.frames];
+        throw e;
+      }
+    });
   }
 
   decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void): number {
@@ -968,11 +997,15 @@ export function describeCase(k: Case, input: Uint8Array, chunks: Uint8Array[]): 
  *   and at each window boundary: at most 10 scans of L per frame or window.
  *   (Before a880980 every chunk rescanned the whole carried header.)
  */
-function scanBound(c: Config, n: number, calls: number, frames: number): number {
+function scanBound(c: Config, n: number, calls: number, frames: number, limited = false): number {
   const L = bounds(c).header;
   const windows = Math.ceil(n / WINDOW) + 2;
-  if (c.scheme === 'length') return 2 * n + 2 * 10 * (calls + windows) + 2 * L * 10 * (frames + windows);
-  return 2 * n + 2 * L * (calls + windows + Math.ceil(frames / OUT_CAP));
+  // A call limited by maxFrames (n from 1 to 7) may also scan its first window
+  // (8 bytes a frame, or two delimiters' worth) past the frames it takes, and
+  // doubling it while they are not found scans up to the input once more.
+  const extra = limited ? n + (56 + 2 * L) * calls : 0;
+  if (c.scheme === 'length') return 2 * n + 2 * 10 * (calls + windows) + 2 * L * 10 * (frames + windows) + extra;
+  return 2 * n + 2 * L * (calls + windows + Math.ceil(frames / OUT_CAP)) + extra;
 }
 
 /**
@@ -982,8 +1015,8 @@ function scanBound(c: Config, n: number, calls: number, frames: number): number 
  * of a byte when every byte ends a frame. (Before a880980, a length-field decoder
  * with onTooLong: 'skip' also staged a new window after every discarded frame.)
  */
-function stageBound(c: Config, n: number, calls: number, frames: number): number {
-  return scanBound(c, n, calls, frames) + Math.ceil(frames / OUT_CAP) * WINDOW;
+function stageBound(c: Config, n: number, calls: number, frames: number, limited = false): number {
+  return scanBound(c, n, calls, frames, limited) + Math.ceil(frames / OUT_CAP) * WINDOW;
 }
 
 /**
@@ -1008,8 +1041,11 @@ export async function checkCase(k: Case, profile: Profile, cap = profile.maxInpu
     await useEngine(name);
     work.scanned = work.staged = 0;
     // Hard budgets (the bounds with the most frames possible, times ten): a runaway loop fails here instead of hanging.
-    work.budget = 10 * scanBound(k.config, n, chunks.length + 1, n + 1) + 1_000_000;
-    work.stageBudget = 10 * stageBound(k.config, n, chunks.length + 1, n + 1) + 1_000_000;
+    // (The 'limited' feed makes a call per frame at most, besides one per chunk.)
+    const calls = chunks.length + 1 + (k.chunking.feed === 'limited' ? n + 1 : 0);
+    const limited = k.chunking.feed === 'limited';
+    work.budget = 10 * scanBound(k.config, n, calls, n + 1, limited) + 1_000_000;
+    work.stageBudget = 10 * stageBound(k.config, n, calls, n + 1, limited) + 1_000_000;
     const sink = { list: [] as Outcome['discards'] };
     const d = makeDecoder(k.config, (bytes, offset) => sink.list.push({ bytes, offset }));
     const g = new Guard(d, b, memLimit, k.chunking.feed);
@@ -1036,13 +1072,13 @@ export async function checkCase(k: Case, profile: Profile, cap = profile.maxInpu
     const sum = digest(got!);
     if (first === null) first = sum;
     else if (sum !== first) fail(name, "outcome differs from the js engine's");
-    const scanned = scanBound(k.config, n, g.calls, frames);
+    const scanned = scanBound(k.config, n, g.calls, frames, limited);
     if (work.scanned > scanned)
       fail(
         name,
         `scanned ${work.scanned} bytes for a ${n}-byte input in ${g.calls} calls: over the linear bound ${scanned}`,
       );
-    const staged = stageBound(k.config, n, g.calls, frames);
+    const staged = stageBound(k.config, n, g.calls, frames, limited);
     if (work.staged > staged)
       fail(
         name,
