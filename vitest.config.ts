@@ -20,7 +20,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['test/{node,cli}/*.test.ts', 'test/docs/tcp_*.test.ts'],
+          include: ['test/{node,cli,interop}/*.test.ts', 'test/docs/tcp_*.test.ts'],
           testTimeout: 30_000,
         },
       },
