@@ -7,8 +7,10 @@
  * ```ts
  * import { LineDecoder } from 'framecodec';
  * const lines = new LineDecoder();
- * lines.decode(new TextEncoder().encode('a\nb')); // [Uint8Array "a"]; "b" waits
- * lines.end();                                     // [Uint8Array "b"]
+ * const text = (frames: Uint8Array[]) => frames.map((f) => new TextDecoder().decode(f));
+ * console.log(text(lines.decode(new TextEncoder().encode('a\nb')))); // => ["a"]
+ * // "b" waits for its "\n", or for the end of the input:
+ * console.log(text(lines.end())); // => ["b"]
  * ```
  * @module
  */

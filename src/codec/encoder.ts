@@ -12,7 +12,10 @@ import { toBytes } from './_bytes.js';
  * import { EncoderStream, type FrameEncoder } from 'framecodec';
  * // A hand-written encoder: a 1-byte tag before each payload.
  * const tagged: FrameEncoder = { encode: (payload) => new Uint8Array([0x01, ...payload]) };
- * const stream = new EncoderStream(tagged);
+ * const { readable, writable } = new EncoderStream(tagged);
+ * void writable.getWriter().write(new Uint8Array([104, 105]));
+ * const { value } = await readable.getReader().read();
+ * console.log(Array.from(value!)); // => [1,104,105]
  * ```
  */
 export interface FrameEncoder {

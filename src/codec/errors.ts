@@ -39,7 +39,8 @@ export interface FramingErrorOptions {
  * try {
  *   decoder.decode(new Uint8Array([0, 0, 0, 200]));
  * } catch (e) {
- *   if (e instanceof FramingError) console.log(e.code); // 'ERR_FRAME_TOO_LONG'
+ *   if (!(e instanceof FramingError)) throw e;
+ *   console.log(e.code); // => "ERR_FRAME_TOO_LONG"
  * }
  * ```
  */

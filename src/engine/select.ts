@@ -134,7 +134,8 @@ export interface InitOptions {
  * ```ts
  * import { init, backend } from 'framecodec';
  * await init({ backend: 'js' });
- * backend(); // 'js'
+ * console.log(backend()); // => "js"
+ * await init(); // the default engine again
  * ```
  */
 export async function init(options: InitOptions = {}): Promise<void> {
@@ -222,7 +223,8 @@ async function compile(
  * @example
  * ```ts
  * import { backend } from 'framecodec';
- * console.log(backend()); // 'wasm-simd' on Node 20, Deno and Chromium
+ * // 'wasm-simd' on Node 20+, Deno and Chromium; FRAMECODEC_BACKEND=js|wasm forces another
+ * console.log(['wasm-simd', 'wasm', 'js'].includes(backend())); // => true
  * ```
  */
 export function backend(): Backend {
