@@ -29,7 +29,8 @@ import { requireDecoder } from '../codec/options.js';
  * const reader = lines.getReader();
  * const text: string[] = [];
  * for (let r = await reader.read(); !r.done; r = await reader.read()) text.push(new TextDecoder().decode(r.value));
- * // text: ['one', 'two', 'three']  ('three' is the trailing frame, emitted at the end)
+ * console.log(text); // => ["one","two","three"]
+ * // "three" is the trailing frame, emitted at the end of the input.
  * ```
  */
 export class DecoderStream extends TransformStream<Uint8Array | ArrayBuffer, Uint8Array> {

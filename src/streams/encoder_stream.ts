@@ -17,7 +17,7 @@ import { requireEncoder } from '../codec/options.js';
  * void writer.write(new Uint8Array([104, 105])); // "hi"
  * void writer.close();
  * const { value } = await readable.getReader().read();
- * // value: Uint8Array [0, 2, 104, 105]
+ * console.log(Array.from(value!)); // => [0,2,104,105]
  * ```
  */
 export class EncoderStream extends TransformStream<Uint8Array, Uint8Array> {

@@ -10,9 +10,16 @@ import { boolean, describe, requireDecoder } from '../codec/options.js';
  *
  * @example
  * ```ts
- * import type { ByteSource } from 'framecodec';
- * const fromFetch: ByteSource = (await fetch('https://example.com/feed')).body!;
- * const fromArray: ByteSource = [new Uint8Array([0, 1, 97])];
+ * import { type ByteSource, frames, LineDecoder } from 'framecodec';
+ * const fromFetch: ByteSource = new Response('a\nb\n').body!; // as (await fetch(url)).body!
+ * const fromArray: ByteSource = [new TextEncoder().encode('a\nb'), new TextEncoder().encode('\n')];
+ * const lines = async (source: ByteSource) => {
+ *   const out: string[] = [];
+ *   for await (const line of frames(source, new LineDecoder())) out.push(new TextDecoder().decode(line));
+ *   return out;
+ * };
+ * console.log(await lines(fromFetch)); // => ["a","b"]
+ * console.log(await lines(fromArray)); // => ["a","b"]
  * ```
  */
 export type ByteSource =
@@ -34,8 +41,12 @@ export interface FramesOptions {
    * ```ts
    * import { frames, LineDecoder } from 'framecodec';
    * const body = new Response('HELLO\nrest of the stream').body!;
-   * for await (const line of frames(body, new LineDecoder(), { preventCancel: true })) break; // "HELLO"
-   * body.locked; // false: the rest can be read by someone else
+   * for await (const line of frames(body, new LineDecoder(), { preventCancel: true })) {
+   *   console.log(new TextDecoder().decode(line)); // => "HELLO"
+   *   break;
+   * }
+   * // Released, not cancelled: the rest of the stream can be read by someone else.
+   * console.log(body.locked); // => false
    * ```
    */
   preventCancel?: boolean;
@@ -60,7 +71,7 @@ export interface FramesOptions {
  * for await (const frame of frames(body, new LengthFieldDecoder({ lengthFieldLength: 2 }))) {
  *   payloads.push(new TextDecoder().decode(frame));
  * }
- * // payloads: ['a', 'bc']
+ * console.log(payloads); // => ["a","bc"]
  * ```
  */
 export function frames(
