@@ -463,16 +463,26 @@ export class Framed extends EventEmitter implements AsyncIterable<Uint8Array> {
  *
  * @example
  * ```ts
- * import net from 'node:net';
+ * import net, { type AddressInfo } from 'node:net';
  * import { LineDecoder, DelimiterEncoder } from 'framecodec';
  * import { framed } from 'framecodec/node';
- * net.createServer((socket) => {
- *   const conn = framed(socket, { decoder: new LineDecoder(), encoder: new DelimiterEncoder({ delimiter: '\n' }) });
+ * const lineCodec = () => ({ decoder: new LineDecoder(), encoder: new DelimiterEncoder({ delimiter: '\n' }) });
+ * const server = net.createServer((socket) => {
+ *   const conn = framed(socket, lineCodec());
  *   (async () => {
  *     for await (const line of conn) conn.write(line); // echo each line
  *     await conn.close({ timeoutMs: 5000 });           // peer sent FIN: finish, or reset after 5 s
  *   })().catch(() => conn.close({ timeoutMs: 0 }));
- * }).listen(7000);
+ * });
+ * await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+ *
+ * const client = framed(net.connect((server.address() as AddressInfo).port, '127.0.0.1'), lineCodec());
+ * client.write(new TextEncoder().encode('hi'));
+ * await client.end(); // our FIN; reading goes on until the server's
+ * const replies: string[] = [];
+ * for await (const line of client) replies.push(new TextDecoder().decode(line));
+ * console.log(replies); // => ["hi"]
+ * server.close();
  * ```
  */
 export function framed(socket: Duplex, options: FramedOptions): Framed {

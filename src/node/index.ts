@@ -9,15 +9,23 @@
  *
  * @example
  * ```ts
- * import net from 'node:net';
+ * import net, { type AddressInfo } from 'node:net';
  * import { LengthFieldDecoder, LengthFieldEncoder } from 'framecodec';
  * import { framed } from 'framecodec/node';
- * const conn = framed(net.connect(9000, '127.0.0.1'), {
+ * // An echo server: it sends back every byte it reads.
+ * const server = net.createServer((socket) => socket.pipe(socket));
+ * await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+ *
+ * const conn = framed(net.connect((server.address() as AddressInfo).port, '127.0.0.1'), {
  *   decoder: new LengthFieldDecoder(),
  *   encoder: new LengthFieldEncoder(),
  * });
  * conn.write(new TextEncoder().encode('hello'));
- * for await (const frame of conn) console.log(frame);
+ * await conn.end(); // our FIN: the server ends too, after the echo
+ * for await (const frame of conn) {
+ *   console.log(new TextDecoder().decode(frame)); // => "hello"
+ * }
+ * server.close();
  * ```
  * @module
  */

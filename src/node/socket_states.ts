@@ -111,7 +111,7 @@ function validPort(filter: SocketStatesFilter | undefined): number {
  *   { tcp, sockstat: 'TCP: inuse 2 orphan 1 tw 0 alloc 2 mem 1\n', maxOrphans: '4096\n' },
  *   { port: 8080 },
  * );
- * // states.LISTEN === 1, states.FIN_WAIT1 === 1, states.orphans === 1, states.maxOrphans === 4096
+ * console.log([states.LISTEN, states.FIN_WAIT1, states.orphans, states.maxOrphans]); // => [1,1,1,4096]
  * ```
  */
 export function parseSocketStates(text: ProcNetText, filter?: SocketStatesFilter): SocketStates {
@@ -154,9 +154,14 @@ function read(path: string, required: boolean): string {
  *
  * @example
  * ```ts
+ * import net, { type AddressInfo } from 'node:net';
  * import { socketStates } from 'framecodec/node';
- * const s = socketStates({ port: 8080 });
+ * const server = net.createServer();
+ * await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+ * const s = socketStates({ port: (server.address() as AddressInfo).port });
+ * console.log([s.LISTEN, s.ESTABLISHED]); // => [1,0]
  * if (s.FIN_WAIT1 > 100) console.warn(`${s.FIN_WAIT1} sockets in FIN_WAIT1, ${s.orphans}/${s.maxOrphans} orphans`);
+ * server.close();
  * ```
  */
 export function socketStates(filter?: SocketStatesFilter): SocketStates {

@@ -155,12 +155,16 @@ class EncoderTransform extends Transform {
  *
  * @example
  * ```ts
+ * import { Readable } from 'node:stream';
  * import { pipeline } from 'node:stream/promises';
  * import { LineDecoder } from 'framecodec';
  * import { decoderTransform } from 'framecodec/node';
- * await pipeline(socket, decoderTransform(new LineDecoder()), async function* (lines) {
- *   for await (const line of lines) console.log(new TextDecoder().decode(line));
+ * const input = Readable.from([Buffer.from('one\ntw'), Buffer.from('o\n')]); // or a socket, a file, stdin
+ * const lines: string[] = [];
+ * await pipeline(input, decoderTransform(new LineDecoder()), async (frames: AsyncIterable<Uint8Array>) => {
+ *   for await (const line of frames) lines.push(new TextDecoder().decode(line));
  * });
+ * console.log(lines); // => ["one","two"]
  * ```
  */
 export function decoderTransform(decoder: FrameDecoder, options?: CodecTransformOptions): Transform {
@@ -178,8 +182,16 @@ export function decoderTransform(decoder: FrameDecoder, options?: CodecTransform
  * import { LengthFieldEncoder } from 'framecodec';
  * import { encoderTransform } from 'framecodec/node';
  * const payloads = [new Uint8Array([1, 2]), new Uint8Array([3])];
- * await pipeline(Readable.from(payloads), encoderTransform(new LengthFieldEncoder()), socket);
- * // the socket receives 00 00 00 02 01 02 00 00 00 01 03
+ * const wire: number[] = [];
+ * await pipeline(
+ *   Readable.from(payloads),
+ *   encoderTransform(new LengthFieldEncoder()),
+ *   async (chunks: AsyncIterable<Uint8Array>) => {
+ *     for await (const chunk of chunks) wire.push(...chunk);
+ *   },
+ * );
+ * console.log(wire); // => [0,0,0,2,1,2,0,0,0,1,3]
+ * // To send them: pipeline(Readable.from(payloads), encoderTransform(encoder), socket)
  * ```
  */
 export function encoderTransform(encoder: FrameEncoder, options?: CodecTransformOptions): Transform {

@@ -125,22 +125,33 @@ export function receiverOf(onread: unknown): ZeroCopyReceiver {
  *
  * @example
  * ```ts
- * import net from 'node:net';
- * import { LengthFieldDecoder } from 'framecodec';
+ * import net, { type AddressInfo } from 'node:net';
+ * import { LengthFieldDecoder, LengthFieldEncoder } from 'framecodec';
  * import { framed, zeroCopyOnread } from 'framecodec/node';
+ * // A server that sends two frames, of 10 and 100,000 bytes, to each client.
+ * const wire = new LengthFieldEncoder().encodeAll([new Uint8Array(10), new Uint8Array(100_000)]);
+ * const server = net.createServer((socket) => socket.end(wire));
+ * await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+ * const { port } = server.address() as AddressInfo;
+ *
  * const onread = zeroCopyOnread();
- * const socket = net.connect({ host: '127.0.0.1', port: 9000, onread });
+ * const socket = net.connect({ host: '127.0.0.1', port, onread });
  * const conn = framed(socket, { decoder: new LengthFieldDecoder(), onread });
- * for await (const frame of conn) console.log(frame.length);
+ * const lengths: number[] = [];
+ * for await (const frame of conn) lengths.push(frame.length);
+ * console.log(lengths); // => [10,100000]
  *
  * // Or consume the frames during the read, with no copy at all:
  * const decoder = new LengthFieldDecoder();
  * let bytes = 0;
- * net.connect({ host: '127.0.0.1', port: 9000, onread: zeroCopyOnread((chunk) => {
+ * const raw = net.connect({ host: '127.0.0.1', port, onread: zeroCopyOnread((chunk) => {
  *   decoder.decodeRanges(chunk, (source, offsets, count) => {
  *     for (let i = 0; i < count; i++) bytes += offsets[2 * i + 1] - offsets[2 * i];
  *   });
  * }) });
+ * await new Promise((resolve) => raw.once('close', resolve));
+ * console.log(bytes); // => 100010
+ * server.close();
  * ```
  */
 export function zeroCopyOnread(onRead?: (bytes: Uint8Array) => void): OnReadOpts {
