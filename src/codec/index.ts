@@ -35,6 +35,7 @@ export {
   type LineDecoderOptions,
   type DelimiterEncoderOptions,
 } from './delimiter.js';
+export { presets, type LengthFieldPreset, type PresetName } from './presets.js';
 export {
   FramingError,
   FrameTooLongError,
