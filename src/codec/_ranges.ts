@@ -13,7 +13,7 @@ export class Ranges {
   private static readonly pool: Ranges[] = [];
   private static depth = 0;
 
-  offsets = new Int32Array(16384);
+  offsets: Int32Array = new Int32Array(16384);
   n = 0;
   private current: Uint8Array | null = null;
   private readonly sources: Uint8Array[] = [];

@@ -125,7 +125,7 @@ export abstract class BaseDecoder implements FrameDecoder {
    * from the resume offset while discarding). Settled after every call, so an idle
    * decoder at a frame boundary owns no buffer.
    */
-  protected readonly carry = new Carry();
+  protected readonly carry: Carry = new Carry();
   /** Set during decodeRanges(): the hot loops add ranges here instead of making views. */
   protected ranges: Ranges | null = null;
 
