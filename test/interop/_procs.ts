@@ -158,12 +158,14 @@ export async function run(program: string, args: string[], options: RunOptions):
 /** A server process started by {@link startServer}. */
 export interface Server {
   readonly pid: number;
-  /** What it printed so far (stdout and stderr, the last 64 KiB). */
+  /** What it printed so far (stdout and stderr; the last `keepOutput` bytes or more). */
   output(): string;
   /** Resolves when it printed `pattern`; rejects if it exits first or after `timeoutMs`. */
   waitForOutput(pattern: RegExp, timeoutMs: number): Promise<void>;
   /** Resolves when `port` on 127.0.0.1 accepts a connection; rejects if it exits first or after `timeoutMs`. */
   waitForPort(port: number, timeoutMs: number): Promise<void>;
+  /** Resolves with its exit status; rejects if it is still running after `timeoutMs`. */
+  waitForExit(timeoutMs: number): Promise<{ code: number | null; signal: string | null }>;
   /**
    * Sends `signal` to its process group, then SIGKILL if it has not exited within
    * `graceMs`. Resolves once it has exited (or 2 s after SIGKILL).
@@ -175,9 +177,9 @@ export interface ServerOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   as?: Account;
+  /** Output kept: at least the last this many characters. @default 65536 */
+  keepOutput?: number;
 }
-
-const KEEP_OUTPUT = 64 * 1024;
 
 /** Starts `program` in a new process group (its PID is the group's id), output collected. */
 export function startServer(program: string, args: string[], options: ServerOptions = {}): Server {
@@ -189,6 +191,7 @@ export function startServer(program: string, args: string[], options: ServerOpti
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const keep = options.keepOutput ?? 64 * 1024;
   let text = '';
   let exited: { code: number | null; signal: string | null } | null = null;
   let error: Error | null = null;
@@ -198,7 +201,7 @@ export function startServer(program: string, args: string[], options: ServerOpti
   };
   const collect = (b: Buffer) => {
     text += b.toString();
-    if (text.length > 2 * KEEP_OUTPUT) text = text.slice(-KEEP_OUTPUT);
+    if (text.length > 2 * keep) text = text.slice(-keep);
     changed();
   };
   child.stdout?.on('data', collect);
@@ -263,6 +266,11 @@ export function startServer(program: string, args: string[], options: ServerOpti
         }
         await sleep(50);
       }
+    },
+    async waitForExit(timeoutMs) {
+      await Promise.race([closed, sleep(timeoutMs)]);
+      if (!exited) throw new Error(`${name} still running after ${timeoutMs} ms; output:\n${text.slice(-4000)}`);
+      return exited;
     },
     async stop(signal = 'SIGTERM', graceMs = 5000) {
       if (exited) return;

@@ -170,27 +170,33 @@ export async function startRelay<S>(
   server.listen(0, HOST);
   await once(server, 'listening');
   const port = (server.address() as net.AddressInfo).port;
+  let closing: Promise<Session[]> | undefined;
 
   return {
     port,
     sessions,
     seed,
-    async close(timeoutMs = 5000) {
-      server.close();
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      });
-      const result = await Promise.race([Promise.all(sessions.map((s) => s.done)), timeout]);
-      clearTimeout(timer);
-      if (result === 'timeout') {
-        for (const s of sessions)
-          s.error ??= new Error(`connection ${s.id} still open ${timeoutMs} ms after the client finished`);
-      }
-      for (const s of sockets) s.resetAndDestroy();
-      return sessions;
+    close(timeoutMs = 5000) {
+      closing ??= finish(timeoutMs);
+      return closing;
     },
   };
+
+  async function finish(timeoutMs: number): Promise<Session[]> {
+    server.close();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const result = await Promise.race([Promise.all(sessions.map((s) => s.done)), timeout]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      for (const s of sessions)
+        s.error ??= new Error(`connection ${s.id} still open ${timeoutMs} ms after the client finished`);
+    }
+    for (const s of sockets) s.resetAndDestroy();
+    return sessions;
+  }
 }
 
 /**
