@@ -1,5 +1,6 @@
 // The documentation's examples, found and made runnable. Used by
-// examples.test.ts (every engine) and tcp_examples.test.ts (sockets, run once).
+// examples.test.ts (every engine) and tcp_examples.test.ts (sockets, run once);
+// the JSDoc examples of src/ follow the same convention (see the end of this file).
 //
 // Every ```js and ```ts block of README.md and docs/*.md is an example, and every
 // example runs and asserts what it shows. The one convention:
@@ -250,3 +251,80 @@ export function typecheck(blocks: Block[]): string[] {
   }
   return messages;
 }
+
+// ---------------------------------------------------------------------------
+// The JSDoc examples of src/: used by jsdoc_examples.test.ts (every engine) and
+// tcp_jsdoc_examples.test.ts (sockets, run once).
+//
+// Every `@example` tag of a JSDoc comment in src/**/*.ts holds one ```ts block,
+// read without the comment's leading ` * `, that follows the convention above: it
+// runs, asserts what it shows and type-checks under `strict`. Its name is the file
+// and line of its opening fence. Blocks that import node:net run once, the others
+// on every engine; there are no fixtures: an example that needs a server starts
+// one on 127.0.0.1.
+
+/** Every TypeScript file of src/, as a path from the repository root. */
+export function sourceFiles(): string[] {
+  return readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `src/${f}`)
+    .sort();
+}
+
+export interface JsdocExample {
+  /** Path from the repository root, e.g. src/codec/delimiter.ts. */
+  file: string;
+  /** Line of the `@example` tag (1-based). */
+  line: number;
+  /** The fenced blocks between the tag and the next tag or the end of the comment. */
+  blocks: Block[];
+}
+
+/** A line of a JSDoc comment without its leading ` * `. */
+const uncomment = (line: string): string => line.replace(/^\s*\*(?: |$)/, '');
+
+/**
+ * The `@example`s of a source file's JSDoc comments, and the fenced blocks of its
+ * JSDoc comments that are in no `@example` (the byte diagrams).
+ */
+export function jsdocOf(file: string): { examples: JsdocExample[]; elsewhere: Block[] } {
+  const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
+  const examples: JsdocExample[] = [];
+  const elsewhere: Block[] = [];
+  let inComment = false;
+  let example: JsdocExample | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    if (!inComment) {
+      inComment = /^\s*\/\*\*/.test(lines[i]) && !lines[i].includes('*/');
+      example = undefined;
+      continue;
+    }
+    if (lines[i].includes('*/')) {
+      inComment = false;
+      continue;
+    }
+    const text = uncomment(lines[i]);
+    if (/^@example\b/.test(text)) {
+      example = { file, line: i + 1, blocks: [] };
+      examples.push(example);
+      continue;
+    }
+    if (/^@\w/.test(text)) example = undefined;
+    const open = /^```(\S*)\s*$/.exec(text);
+    if (!open) continue;
+    const body: string[] = [];
+    let j = i + 1;
+    while (j < lines.length && !lines[j].includes('*/') && !/^```\s*$/.test(uncomment(lines[j])))
+      body.push(uncomment(lines[j++]));
+    const block: Block = { file, line: i + 1, lang: open[1], code: `${body.join('\n')}\n` };
+    (example ? example.blocks : elsewhere).push(block);
+    i = lines[j]?.includes('*/') ? j - 1 : j; // an unclosed fence ends with the comment
+  }
+  return { examples, elsewhere };
+}
+
+export const jsdocExamples = (): JsdocExample[] => sourceFiles().flatMap((f) => jsdocOf(f).examples);
+
+/** The runnable blocks of every `@example` of src/. */
+export const jsdocBlocks = (): Block[] =>
+  jsdocExamples().flatMap((e) => e.blocks.filter((b) => RUN_LANGUAGES.includes(b.lang)));
