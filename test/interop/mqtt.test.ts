@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { LengthFieldDecoder } from '../../src/index.js';
+import { LengthFieldDecoder, presets } from '../../src/index.js';
 import { assertAccounted, describeTotals, type Protocol, type Relay, type Side, startRelay } from './_relay.js';
 import { freePort, missing, removeDir, run, type Server, skipUnless, startServer, tempDir, which } from './_procs.js';
 import { Reader } from './_wire.js';
@@ -16,7 +16,7 @@ import { Reader } from './_wire.js';
 const notInstalled = missing(['mosquitto', 'mosquitto_pub', 'mosquitto_sub'], 'mosquitto mosquitto-clients');
 
 /** MQTT's fixed header: type and flags, then the remaining length (varint), nothing stripped. */
-const mqttFraming = { lengthFieldOffset: 1, lengthFieldLength: 'varint', initialBytesToStrip: 0 } as const;
+const mqttFraming = presets.mqtt;
 
 const TYPES = [
   '',

@@ -10,7 +10,7 @@
 import { readdirSync, writeFileSync, chownSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { FixedLengthDecoder, type FrameDecoder, LengthFieldDecoder } from '../../src/index.js';
+import { FixedLengthDecoder, type FrameDecoder, LengthFieldDecoder, presets } from '../../src/index.js';
 import { assertAccounted, describeTotals, type Protocol, type Relay, startRelay } from './_relay.js';
 import {
   missing,
@@ -54,19 +54,9 @@ const notInstalled =
 // --- framing ---------------------------------------------------------------------
 
 /** StartupMessage, SSLRequest, GSSENCRequest, CancelRequest: int32 length counting itself, nothing stripped. */
-const startupFraming = {
-  lengthFieldLength: 4,
-  lengthAdjustment: -4,
-  initialBytesToStrip: 0,
-  maxFrameLength: 10_000,
-} as const;
+const startupFraming = { ...presets.postgresStartup, maxFrameLength: 10_000 };
 /** Every later message: a type byte, then an int32 length counting itself (not the type), nothing stripped. */
-const typedFraming = {
-  lengthFieldOffset: 1,
-  lengthFieldLength: 4,
-  lengthAdjustment: -4,
-  initialBytesToStrip: 0,
-} as const;
+const typedFraming = presets.postgres;
 
 const PROTOCOL_3_0 = 196608;
 const SSL_REQUEST = 80877103;
