@@ -53,13 +53,17 @@ export function skipUnless(reason: string | null): boolean {
 
 /** A port that was free a moment ago (bound to 0, then closed). */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, HOST);
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
+  return (await freePorts(1))[0];
+}
+
+/** `n` different ports that were free a moment ago (all bound at once, then closed). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => net.createServer().listen(0, HOST));
+  await Promise.all(servers.map((s) => once(s, 'listening')));
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  for (const s of servers) s.close();
+  await Promise.all(servers.map((s) => once(s, 'close')));
+  return ports;
 }
 
 /** A fresh temporary folder, owned by `owner` when given (a server that refuses root). */

@@ -47,6 +47,13 @@ export interface Protocol<S> {
    * forwarded, so it may switch a side's framing before the peer can answer.
    */
   check(frame: Uint8Array, from: Side, conn: RelayConn<S>): string;
+  /**
+   * Whether a reset (ECONNRESET) from `from` now is how that peer closes, not a
+   * fault: e.g. RabbitMQ closes with SO_LINGER 0 after connection.close-ok. The
+   * relay then forwards what it read and ends the other side with a FIN.
+   * @default never
+   */
+  resetEnds?(from: Side, conn: RelayConn<S>): boolean;
 }
 
 /** What crossed the relay in one direction. */
@@ -66,10 +73,22 @@ export interface DirectionStats {
   splitFrames: number;
   /** Frames per name given by the protocol's check. */
   types: Record<string, number>;
+  /** The sender closed with a reset that the protocol allows at that point. */
+  resetByPeer: boolean;
 }
 
 function emptyStats(): DirectionStats {
-  return { bytesIn: 0, frames: 0, frameBytes: 0, bytesOut: 0, writes: 0, gluedWrites: 0, splitFrames: 0, types: {} };
+  return {
+    bytesIn: 0,
+    frames: 0,
+    frameBytes: 0,
+    bytesOut: 0,
+    writes: 0,
+    gluedWrites: 0,
+    splitFrames: 0,
+    types: {},
+    resetByPeer: false,
+  };
 }
 
 export interface Session {
@@ -152,7 +171,13 @@ export async function startRelay<S>(
     const pump = (from: Side) => {
       const [src, dest, stats] =
         from === 'client' ? [conn.client, conn.server, session.up] : [conn.server, conn.client, session.down];
-      return forward(src, dest, stats, (frame) => protocol.check(frame, from, conn), rand).catch(fail);
+      const check = (frame: Uint8Array) => protocol.check(frame, from, conn);
+      const resetEnds = () => protocol.resetEnds?.(from, conn) === true;
+      return forward(src, dest, stats, check, resetEnds, rand).catch((error: unknown) => {
+        // Say which way it broke, after how much.
+        const where = `${from} -> ${from === 'client' ? 'server' : 'client'} after ${stats.frames} frames (${Object.keys(stats.types).at(-1) ?? 'none'} last)`;
+        fail(new Error(`${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      });
     };
     session.done = Promise.all([pump('client'), pump('server')]).then(async () => {
       await Promise.all([conn.client.close({ timeoutMs: 1000 }), conn.server.close({ timeoutMs: 1000 })]);
@@ -209,21 +234,27 @@ async function forward(
   dest: Framed,
   stats: DirectionStats,
   check: (frame: Uint8Array) => string,
+  resetEnds: () => boolean,
   rand: (n: number) => number,
 ): Promise<void> {
   let batch: Uint8Array[] = [];
   let glue = 1 + rand(6);
-  for await (const frame of src) {
-    const name = check(frame);
-    stats.frames++;
-    stats.frameBytes += frame.length;
-    stats.types[name] = (stats.types[name] ?? 0) + 1;
-    batch.push(frame);
-    // More frames already queued: glue them on (up to `glue` frames in one batch).
-    if (src.readableLength > 0 && batch.length < glue) continue;
-    await send(batch, dest, stats, rand);
-    batch = [];
-    glue = 1 + rand(6);
+  try {
+    for await (const frame of src) {
+      const name = check(frame);
+      stats.frames++;
+      stats.frameBytes += frame.length;
+      stats.types[name] = (stats.types[name] ?? 0) + 1;
+      batch.push(frame);
+      // More frames already queued: glue them on (up to `glue` frames in one batch).
+      if (src.readableLength > 0 && batch.length < glue) continue;
+      await send(batch, dest, stats, rand);
+      batch = [];
+      glue = 1 + rand(6);
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ECONNRESET' || !resetEnds()) throw error;
+    stats.resetByPeer = true;
   }
   if (batch.length > 0) await send(batch, dest, stats, rand);
   if (dest.state === 'open' || dest.state === 'half-closed-remote') await dest.end();
@@ -326,15 +357,25 @@ export function totals(sessions: Session[]): { up: DirectionStats; down: Directi
 /** One line per direction, for the test log. */
 export function describeTotals(protocolName: string, sessions: Session[], seed: number, ms: number): string {
   const { up, down } = totals(sessions);
-  const line = (dir: string, d: DirectionStats) =>
+  const resets = (pick: (s: Session) => DirectionStats) => sessions.filter((s) => pick(s).resetByPeer).length;
+  const line = (dir: string, d: DirectionStats, reset: number) =>
     `  ${dir}: ${d.frames} frames, ${d.bytesIn} bytes in = ${d.frameBytes} framed = ${d.bytesOut} out; ` +
+    (reset > 0 ? `${reset} closed by a reset after the closing handshake; ` : '') +
     `${d.writes} writes (${d.gluedWrites} glued), ${d.splitFrames} frames split; ` +
     Object.entries(d.types)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
   return [
     `interop ${protocolName}: ${sessions.length} connection(s), seed ${seed}, ${Math.round(ms)} ms`,
-    line('client->server', up),
-    line('server->client', down),
+    line(
+      'client->server',
+      up,
+      resets((s) => s.up),
+    ),
+    line(
+      'server->client',
+      down,
+      resets((s) => s.down),
+    ),
   ].join('\n');
 }
