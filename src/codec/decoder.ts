@@ -48,17 +48,20 @@ export interface DecodeOptions {
   maxFrames?: number;
 }
 
-/** What every framecodec decoder offers. */
-export interface FrameDecoder {
+/**
+ * What every framecodec decoder offers. `T` is the type of a frame: `Uint8Array`
+ * for every decoder but `TextLineDecoder`, whose frames are strings.
+ */
+export interface FrameDecoder<T = Uint8Array> {
   /**
    * Feeds bytes (none: continue from bytes held after a `maxFrames` stop);
    * returns, in order, the frames they complete.
    */
-  decode(chunk?: Uint8Array | ArrayBuffer, options?: DecodeOptions): Uint8Array[];
+  decode(chunk?: Uint8Array | ArrayBuffer, options?: DecodeOptions): T[];
   /** Feeds bytes; passes each completed frame to `onFrame` (valid during the call only); returns their number. */
-  decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void, options?: DecodeOptions): number;
+  decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: T) => void, options?: DecodeOptions): number;
   /** Signals the end of the stream; applies `trailing` to an incomplete frame; resets. */
-  end(): Uint8Array[];
+  end(): T[];
   /** Every byte received and not yet returned or discarded, as a fresh buffer; then resets (stats kept). */
   takeBuffered(): Uint8Array;
   /** Drops buffered bytes and a failed state (stats are kept). */

@@ -8,8 +8,14 @@
  * | `CorruptLengthError`      | `ERR_CORRUPT_LENGTH`       |
  * | `TruncatedFrameError`     | `ERR_TRUNCATED_FRAME`      |
  * | `DelimiterInPayloadError` | `ERR_DELIMITER_IN_PAYLOAD` |
+ * | `InvalidDataError`        | `ERR_INVALID_DATA`         |
  * | `InvalidOptionError`      | `ERR_INVALID_OPTION`       |
  * | `FramingError`            | `ERR_DECODER_FREED`, `ERR_UNSUPPORTED_PLATFORM` |
+ *
+ * Errors a decoder throws carry the frames completed before the fault
+ * (`error.frames`): byte frames (`Uint8Array`), or strings for a `TextLineDecoder`.
+ * The classes take that frame type as a parameter, `Uint8Array` by default
+ * (`instanceof` narrows to `any` frames).
  *
  * @module
  */
@@ -19,6 +25,7 @@ export type FramingErrorCode =
   | 'ERR_CORRUPT_LENGTH'
   | 'ERR_TRUNCATED_FRAME'
   | 'ERR_DELIMITER_IN_PAYLOAD'
+  | 'ERR_INVALID_DATA'
   | 'ERR_INVALID_OPTION'
   | 'ERR_DECODER_FREED'
   | 'ERR_UNSUPPORTED_PLATFORM';
@@ -44,7 +51,7 @@ export interface FramingErrorOptions {
  * }
  * ```
  */
-export class FramingError extends Error {
+export class FramingError<T = Uint8Array> extends Error {
   readonly code: FramingErrorCode;
   /** Stream offset of the frame at fault, where one applies. */
   offset?: number;
@@ -52,7 +59,7 @@ export class FramingError extends Error {
    * Frames that the failing `decode()` call completed before the fault, in order.
    * Empty for errors not thrown by `decode()`.
    */
-  frames: Uint8Array[] = [];
+  frames: T[] = [];
 
   constructor(code: FramingErrorCode, message: string, options: FramingErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -62,8 +69,8 @@ export class FramingError extends Error {
   }
 
   /** @internal A fresh error of the same class, code, message and offset (for a failed decoder). */
-  again(): FramingError {
-    const copy = Object.create(Object.getPrototypeOf(this)) as FramingError;
+  again(): FramingError<T> {
+    const copy = Object.create(Object.getPrototypeOf(this)) as FramingError<T>;
     Object.assign(copy, this, { frames: [] });
     Object.defineProperty(copy, 'message', { value: this.message, writable: true, configurable: true });
     Object.defineProperty(copy, 'stack', { value: new Error(this.message).stack, writable: true, configurable: true });
@@ -72,7 +79,7 @@ export class FramingError extends Error {
 }
 
 /** A frame is longer than `maxFrameLength`, or a payload is too long for its encoder. */
-export class FrameTooLongError extends FramingError {
+export class FrameTooLongError<T = Uint8Array> extends FramingError<T> {
   /** The frame's length when known (length-field framing), else undefined. */
   frameLength?: number;
   readonly maxFrameLength: number;
@@ -84,14 +91,14 @@ export class FrameTooLongError extends FramingError {
 }
 
 /** A length field gives an impossible frame length. */
-export class CorruptLengthError extends FramingError {
+export class CorruptLengthError<T = Uint8Array> extends FramingError<T> {
   constructor(message: string, options: FramingErrorOptions = {}) {
     super('ERR_CORRUPT_LENGTH', message, options);
   }
 }
 
 /** The stream ended inside a frame (`trailing: 'error'`). `partial` holds its bytes (a copy). */
-export class TruncatedFrameError extends FramingError {
+export class TruncatedFrameError<T = Uint8Array> extends FramingError<T> {
   readonly partial: Uint8Array;
   constructor(message: string, partial: Uint8Array, options: FramingErrorOptions = {}) {
     super('ERR_TRUNCATED_FRAME', message, options);
@@ -109,6 +116,19 @@ export class DelimiterInPayloadError extends FramingError {
   }
 }
 
+/**
+ * Bytes that are not valid UTF-8, from a `TextLineDecoder` with `fatal: true`.
+ * `offset` is the stream offset of the line's first byte (where a reader
+ * resynchronises: the next line starts after its line ending); the message also
+ * names the byte within the line where the invalid sequence starts. `frames` holds
+ * the lines before it, as strings.
+ */
+export class InvalidDataError extends FramingError<string> {
+  constructor(message: string, options: FramingErrorOptions = {}) {
+    super('ERR_INVALID_DATA', message, options);
+  }
+}
+
 /** A constructor or function option is missing, of the wrong type or out of range. */
 export class InvalidOptionError extends FramingError {
   /** The option's name. */
@@ -123,9 +143,9 @@ export class InvalidOptionError extends FramingError {
  * The frames a failed decode()/end() completed before the fault, removed from the
  * error: an adapter delivers them itself, as decodeEach() does. @internal
  */
-export function takeFrames(error: unknown): Uint8Array[] {
+export function takeFrames<T = Uint8Array>(error: unknown): T[] {
   if (!(error instanceof FramingError)) return [];
-  const frames = error.frames;
+  const frames = error.frames as T[];
   error.frames = [];
   return frames;
 }

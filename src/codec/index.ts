@@ -35,6 +35,7 @@ export {
   type LineDecoderOptions,
   type DelimiterEncoderOptions,
 } from './delimiter.js';
+export { TextLineDecoder, type TextLineDecoderOptions } from './text_line.js';
 export { presets, type LengthFieldPreset, type PresetName } from './presets.js';
 export {
   FramingError,
@@ -42,6 +43,7 @@ export {
   CorruptLengthError,
   TruncatedFrameError,
   DelimiterInPayloadError,
+  InvalidDataError,
   InvalidOptionError,
   type FramingErrorCode,
 } from './errors.js';
