@@ -22,4 +22,8 @@ export {
   frames,
   type ByteSource,
   type FramesOptions,
+  FramedStream,
+  framedStream,
+  type FramedStreamOptions,
+  type FramedTransport,
 } from './streams/index.js';

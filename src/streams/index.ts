@@ -5,6 +5,8 @@
  * - {@link EncoderStream}: payloads in, framed bytes out.
  * - {@link frames}: an async iterable of frames from a `ReadableStream` or any
  *   (async) iterable of chunks, such as a Node socket.
+ * - {@link framedStream}: a full-duplex framed connection over a `{ readable,
+ *   writable }` pair (a `Deno.Conn`, a WebTransport stream, a WebSocketStream).
  *
  * These are thin adapters: all framing is done by the decoder or encoder they
  * wrap, which they use but do not own (they never `free()` it).
@@ -24,3 +26,4 @@
 export { DecoderStream } from './decoder_stream.js';
 export { EncoderStream } from './encoder_stream.js';
 export { type ByteSource, frames, type FramesOptions } from './frames.js';
+export { FramedStream, framedStream, type FramedStreamOptions, type FramedTransport } from './framed_stream.js';
