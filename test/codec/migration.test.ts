@@ -55,7 +55,7 @@ function framecodec(decoder: FrameDecoder, chunks: Uint8Array[]): { frames: stri
 
 /** Netty's cumulation buffer: bytes and a reader index. */
 class ByteBuf {
-  bytes = new Uint8Array(0);
+  bytes: Uint8Array = new Uint8Array(0);
   reader = 0;
   get readable(): number {
     return this.bytes.length - this.reader;
