@@ -29,7 +29,12 @@
  * ```
  * @module
  */
-export { decoderTransform, encoderTransform, type CodecTransformOptions } from './transform.js';
+export {
+  decoderTransform,
+  encoderTransform,
+  type CodecTransformOptions,
+  type FrameTransform,
+} from './transform.js';
 export {
   framed,
   Framed,

@@ -50,22 +50,22 @@ function sizes(options: CodecTransformOptions | undefined): CodecTransformOption
  * the decoder's `trailing` option, so a stream cut inside a frame raises
  * `TruncatedFrameError` (by default for length-field and fixed-length framing).
  */
-class DecoderTransform extends Transform {
-  readonly #decoder: FrameDecoder;
+class DecoderTransform<T> extends Transform {
+  readonly #decoder: FrameDecoder<T>;
   /** A failure waiting for the frames before it to be read. */
   #failure: { error: unknown; callback: TransformCallback } | null = null;
 
-  constructor(decoder: FrameDecoder, options: CodecTransformOptions) {
+  constructor(decoder: FrameDecoder<T>, options: CodecTransformOptions) {
     super({ ...options, readableObjectMode: true, writableObjectMode: false });
     this.#decoder = decoder;
   }
 
   override _transform(chunk: Uint8Array, _encoding: BufferEncoding, callback: TransformCallback): void {
-    let frames: Uint8Array[];
+    let frames: T[];
     try {
       frames = this.#decoder.decode(chunk);
     } catch (error) {
-      this.#failAfter(takeFrames(error), error, callback);
+      this.#failAfter(takeFrames<T>(error), error, callback);
       return;
     }
     for (let i = 0; i < frames.length; i++) this.push(frames[i]);
@@ -73,11 +73,11 @@ class DecoderTransform extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    let frames: Uint8Array[];
+    let frames: T[];
     try {
       frames = this.#decoder.end();
     } catch (error) {
-      this.#failAfter(takeFrames(error), error, callback);
+      this.#failAfter(takeFrames<T>(error), error, callback);
       return;
     }
     for (let i = 0; i < frames.length; i++) this.push(frames[i]);
@@ -97,7 +97,7 @@ class DecoderTransform extends Transform {
     callback(error);
   }
 
-  #failAfter(frames: Uint8Array[], error: unknown, callback: TransformCallback): void {
+  #failAfter(frames: T[], error: unknown, callback: TransformCallback): void {
     for (let i = 0; i < frames.length; i++) this.push(frames[i]);
     this.#failure = { error, callback };
     // In flowing mode the frames were emitted at once; otherwise read() raises it.
@@ -110,6 +110,15 @@ class DecoderTransform extends Transform {
     process.nextTick(callback, error as Error);
   }
 }
+
+/**
+ * What {@link decoderTransform} returns: a `stream.Transform` whose readable side
+ * gives frames of type `T` (`Uint8Array`, or `string` for a `TextLineDecoder`):
+ * `for await (const frame of transform)` has `frame: T`. (A type, not a class:
+ * the frame type is added in front of `Transform`'s, so that the transform stays
+ * a `Transform` for `pipeline()`, whose typings expect `string | Buffer` chunks.)
+ */
+export type FrameTransform<T = Uint8Array> = { [Symbol.asyncIterator](): NodeJS.AsyncIterator<T> } & Transform;
 
 /** A batch of payloads handed to `_transform` by `_writev`. */
 class Batch {
@@ -167,8 +176,11 @@ class EncoderTransform extends Transform {
  * console.log(lines); // => ["one","two"]
  * ```
  */
-export function decoderTransform(decoder: FrameDecoder, options?: CodecTransformOptions): Transform {
-  return new DecoderTransform(requireDecoder(decoder), sizes(options));
+export function decoderTransform<T = Uint8Array>(
+  decoder: FrameDecoder<T>,
+  options?: CodecTransformOptions,
+): FrameTransform<T> {
+  return new DecoderTransform(requireDecoder(decoder), sizes(options)) as FrameTransform<T>;
 }
 
 /**

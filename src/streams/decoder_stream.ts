@@ -33,14 +33,17 @@ import { requireDecoder } from '../codec/options.js';
  * // "three" is the trailing frame, emitted at the end of the input.
  * ```
  */
-export class DecoderStream extends TransformStream<Uint8Array | ArrayBuffer, Uint8Array> {
-  /** @param decoder any framecodec decoder (or other {@link FrameDecoder}). */
-  constructor(decoder: FrameDecoder) {
+export class DecoderStream<T = Uint8Array> extends TransformStream<Uint8Array | ArrayBuffer, T> {
+  /**
+   * @param decoder any framecodec decoder (or other {@link FrameDecoder}); the
+   * stream's frames are its frames (strings for a `TextLineDecoder`).
+   */
+  constructor(decoder: FrameDecoder<T>) {
     requireDecoder(decoder);
     super(
       {
         transform(chunk, controller) {
-          let out: Uint8Array[];
+          let out: T[];
           try {
             out = decoder.decode(chunk);
           } catch (e) {
@@ -49,7 +52,7 @@ export class DecoderStream extends TransformStream<Uint8Array | ArrayBuffer, Uin
           for (let i = 0; i < out.length; i++) controller.enqueue(out[i]);
         },
         flush(controller) {
-          let out: Uint8Array[];
+          let out: T[];
           try {
             out = decoder.end();
           } catch (e) {
@@ -73,8 +76,8 @@ export class DecoderStream extends TransformStream<Uint8Array | ArrayBuffer, Uin
  * read, then errors the stream (by rejecting). Erroring at once would discard
  * them: an errored readable drops its queue.
  */
-async function fail(controller: TransformStreamDefaultController<Uint8Array>, e: unknown): Promise<never> {
-  const done = takeFrames(e);
+async function fail<T>(controller: TransformStreamDefaultController<T>, e: unknown): Promise<never> {
+  const done = takeFrames<T>(e);
   for (let i = 0; i < done.length; i++) controller.enqueue(done[i]);
   await drained(controller);
   throw e;
@@ -89,7 +92,7 @@ async function fail(controller: TransformStreamDefaultController<Uint8Array>, e:
  * closed, null once errored), backing off from 1 ms to 50 ms. It runs only on
  * the error path, at most once per stream.
  */
-async function drained(controller: TransformStreamDefaultController<Uint8Array>): Promise<void> {
+async function drained(controller: TransformStreamDefaultController<unknown>): Promise<void> {
   let wait = 1;
   while ((controller.desiredSize ?? 0) < 0) {
     await new Promise((resolve) => setTimeout(resolve, wait));
