@@ -103,6 +103,13 @@ const ASSERTION = /^(\s*)console\.log\((.*)\);\s*\/\/ => (.*)$/;
 /** Number of `// =>` assertions in a block. */
 export const assertionsIn = (code: string): number => code.split('\n').filter((l) => ASSERTION.test(l)).length;
 
+/**
+ * Lines that show a `// =>` result but are no assertion (the `console.log` does
+ * not open the line, as in `for (…) console.log(x); // => 1`): nothing checks them.
+ */
+export const uncheckedIn = (code: string): string[] =>
+  code.split('\n').filter((l) => l.includes('// =>') && !ASSERTION.test(l));
+
 const MODULES: Record<string, unknown> = {
   framecodec,
   'npm:framecodec': framecodec,

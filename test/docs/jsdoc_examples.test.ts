@@ -14,8 +14,10 @@ import {
   needsNetwork,
   RUN_LANGUAGES,
   runBlock,
+  runnable,
   sourceFiles,
   typecheck,
+  uncheckedIn,
 } from './_examples.js';
 
 const ONCE = (process.env.FRAMECODEC_BACKEND ?? 'wasm-simd') === 'wasm-simd';
@@ -46,6 +48,13 @@ test('every example asserts something', () => {
     .filter((b) => assertionsIn(b.code) === 0)
     .map(nameOf);
   expect(silent).toEqual([]);
+});
+
+test('every `// =>` is an assertion: console.log(...) opens its line', () => {
+  const unchecked = [...jsdocBlocks(), ...runnable()].flatMap((b) =>
+    uncheckedIn(b.code).map((l) => `${b.file}:${b.line + 1 + b.code.split('\n').indexOf(l)}: ${l.trim()}`),
+  );
+  expect(unchecked).toEqual([]);
 });
 
 describe('examples', () => {
