@@ -70,6 +70,10 @@ const strict = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
 const NO_LINES: string[] = [];
 const NONE: DiscardInfo[] = [];
 
+/** As BaseDecoder's: `Symbol.dispose` where the runtime has it. */
+const disposeSymbol: typeof Symbol.dispose =
+  (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
+
 /** Offsets of the lines decode()/end() returned, reused from call to call. */
 let scratch = new Int32Array(64);
 
@@ -224,7 +228,7 @@ export class TextLineDecoder implements FrameDecoder<string> {
     this.lines.free();
   }
 
-  [Symbol.dispose](): void {
+  [disposeSymbol](): void {
     this.free();
   }
 

@@ -463,6 +463,9 @@ describe('TextLineDecoder fixtures', () => {
     for (const call of [() => d.decode(u8('a')), () => d.end(), () => d.takeBuffered(), () => d.reset()]) {
       expectError(call, FramingError, 'ERR_DECODER_FREED');
     }
+    const disposed = new TextLineDecoder();
+    disposed[Symbol.dispose]();
+    expectError(() => disposed.decode(u8('a')), FramingError, 'ERR_DECODER_FREED');
   });
 });
 
