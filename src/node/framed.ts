@@ -80,10 +80,24 @@ function stateError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
-/** Sends RST and frees the socket at once (no orphan); a plain destroy() for other duplexes. */
+/**
+ * Sends RST and frees the socket at once (no orphan); a plain destroy() for other
+ * duplexes. libuv refuses a reset while the shutdown that sends our FIN is in
+ * flight (the FIN queued, nothing left to write, 'finish' not yet emitted): Node
+ * then emits an EINVAL 'error', drops the handle and never emits 'close'. So in
+ * that window the reset waits for 'finish', which comes within one turn of the
+ * event loop. (While data is still queued the shutdown has not started, and a
+ * reset is accepted.)
+ */
 function reset(socket: Duplex): void {
   const tcp = socket as Partial<Socket>;
   if (typeof tcp.resetAndDestroy === 'function') {
+    if (socket.writableEnded && !socket.writableFinished && socket.writableLength === 0 && !socket.destroyed) {
+      socket.once('finish', () => {
+        if (!socket.destroyed) reset(socket);
+      });
+      return;
+    }
     try {
       tcp.resetAndDestroy();
       return;

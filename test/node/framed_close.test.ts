@@ -1,6 +1,7 @@
 // The TCP connection edge on loopback: half-close both ways, a FIN inside a frame,
 // graceful close, resets, and FIN_WAIT1 orphans with and without close({ timeoutMs }).
 import { once } from 'node:events';
+import net from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   FixedLengthDecoder,
@@ -18,7 +19,7 @@ import {
 /** The framecodec encoders all have encodeAll. */
 type FrameEncoder = BaseEncoder & { encodeAll(payloads: Uint8Array[]): Uint8Array };
 import { framed, socketStates, type Framed } from '../../src/node/index.js';
-import { pair, pollUntil, sleep, within, type Pair } from './_tcp.js';
+import { HOST, pair, pollUntil, sleep, within, type Pair } from './_tcp.js';
 
 const utf8 = new TextEncoder();
 const text = (f: Uint8Array) => new TextDecoder().decode(f);
@@ -303,6 +304,35 @@ describe('close({ timeoutMs }) and FIN_WAIT1 orphans', () => {
     p.client.resetAndDestroy();
     const cleared = await pollUntil(() => socketStates({ port: p.port }).FIN_WAIT1 === 0, 10_000);
     expect(cleared).toBe(true);
+  });
+
+  test('close({ timeoutMs: 0 }) on an idle connection, 40 times: each resets, resolves and closes (libuv refuses a reset while the shutdown sending our FIN is in flight, and Node then never emits close: the reset waits for it)', async () => {
+    const p = await pair({ server: { allowHalfOpen: true } });
+    open = p;
+    p.server.on('connection', (s) => {
+      s.on('error', () => undefined);
+      s.resume(); // reads our FIN but never answers it (allowHalfOpen)
+    });
+    const results: { reset: boolean }[] = [];
+    for (let k = 0; k < 40; k++) {
+      const socket = net.connect(p.port, HOST);
+      await within(once(socket, 'connect'), 5000, 'connect');
+      const errors: Error[] = [];
+      socket.on('error', (e) => errors.push(e));
+      const conn = framed(socket, lf());
+      await sleep(k % 5); // the reset's timer lands anywhere around the shutdown
+      results.push(await within(conn.close({ timeoutMs: 0 }), 2000, `close ${k}`));
+      expect(conn.state).toBe('closed');
+      expect(errors).toEqual([]);
+    }
+    expect(results.every((r) => r.reset)).toBe(true); // the peers never answered our FIN
+    // Each peer got the RST: none is left in CLOSE_WAIT, and nothing waits on our side.
+    const lingering = () => {
+      const s = socketStates({ port: p.port });
+      return s.CLOSE_WAIT + s.FIN_WAIT1 + s.FIN_WAIT2 + s.LAST_ACK + s.CLOSING;
+    };
+    await pollUntil(() => lingering() === 0, 5000);
+    expect(lingering()).toBe(0);
   });
 
   test('close() while the peer completes the close in time does not reset', async () => {
