@@ -3,7 +3,8 @@
  *
  * - {@link decoderTransform} / {@link encoderTransform}: `stream.Transform`s for `pipeline()`;
  * - {@link framed}: a framed full-duplex connection over a `net.Socket`, with
- *   half-close, graceful close with a reset deadline, and explicit states;
+ *   half-close, graceful close with a reset deadline, explicit (typed) states, a
+ *   decoder switch mid-stream, `writeRaw()` and an abort signal;
  * - {@link zeroCopyOnread}: read a socket straight into WebAssembly memory;
  * - {@link socketStates}: TCP sockets per state on Linux (FIN_WAIT1, orphans...).
  *
@@ -41,6 +42,7 @@ export {
   DEFAULT_CLOSE_TIMEOUT_MS,
   type FramedOptions,
   type FramedState,
+  type FramedEvents,
   type CloseOptions,
   type CloseResult,
 } from './framed.js';
