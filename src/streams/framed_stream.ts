@@ -290,7 +290,9 @@ export class FramedStream<T = Uint8Array> implements AsyncIterable<T> {
    * `writable.close()`, which ends a WebTransport stream or a Node socket).
    * Reading goes on until the peer ends. A WebSocket has no half-close: there
    * this starts the closing handshake, and frames still come until it completes.
-   * Calling it again returns the same promise.
+   * Resolves when the writable side has closed (over Node 20's
+   * `Duplex.toWeb(socket)`, only once the peer has ended too). Calling it again
+   * returns the same promise.
    */
   end(): Promise<void> {
     if (this.#ending !== null) return this.#ending;
@@ -311,8 +313,9 @@ export class FramedStream<T = Uint8Array> implements AsyncIterable<T> {
    * Ends both directions: the iteration ends (frames not yet returned are
    * dropped), the data already written is sent and the writable side closed,
    * then reading stops (the readable side is cancelled; a `Deno.Conn` is
-   * closed). Does not wait for the peer. Never rejects; calling it again returns
-   * the same promise.
+   * closed). Waits for the writes already made to be taken (a peer that reads
+   * nothing can hold it: abort the `signal` then), not for the peer's end.
+   * Never rejects; calling it again returns the same promise.
    */
   close(): Promise<void> {
     if (this.#closing !== null) return this.#closing;
@@ -598,13 +601,15 @@ export class FramedStream<T = Uint8Array> implements AsyncIterable<T> {
       closeQuietly(t);
       return;
     }
-    if (this.#ending !== null) await this.#ending.catch(() => {});
-    else
-      await this.#writerFor()
-        .close()
-        .catch(() => {});
+    // The writable side closes after the writes queued before it. Its close()
+    // may settle only when the whole transport has (Node 20's Duplex.toWeb()
+    // waits for the peer's end): it is awaited after reading stops, not before.
+    const closingWrites = this.#ending ?? this.#writerFor().close();
+    closingWrites.catch(() => {});
+    await this.#lastWrite.catch(() => {});
     if (this.#reader !== null) await this.#reader.cancel().catch(() => {});
     else if (!t.readable.locked) await t.readable.cancel().catch(() => {});
+    await closingWrites.catch(() => {});
   }
 
   readonly #onAbort = (): void => {
@@ -637,7 +642,9 @@ export class FramedStream<T = Uint8Array> implements AsyncIterable<T> {
  *
  * On Node, use `framed(socket)` from `framecodec/node` instead: Node 20's
  * `Duplex.toWeb(socket)` ends its readable side only after its writable side has
- * finished, so a peer's FIN is seen only after `end()`.
+ * finished, so a peer's FIN is seen only after `end()` (and `end()` settles only
+ * once the peer has ended too): a server that answers after the client's
+ * half-close cannot be written with it.
  *
  * @example
  * ```ts
