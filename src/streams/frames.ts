@@ -50,18 +50,47 @@ export interface FramesOptions {
    * ```
    */
   preventCancel?: boolean;
+  /**
+   * Aborting it ends the iteration with `signal.reason`: the pending `next()`, or
+   * the next one, rejects with it (frames decoded but not yet yielded are
+   * dropped), and the source is released as when the loop exits early: a
+   * `ReadableStream` is cancelled with the reason (unless `preventCancel`) and
+   * unlocked, an iterable's `return()` is called. An already aborted signal ends
+   * the iteration at the first `next()`. Without a signal the iteration can only
+   * be ended by its consumer.
+   *
+   * @example
+   * ```ts
+   * import { frames, LineDecoder } from 'framecodec';
+   * // A stream that sends two lines, then nothing (and never closes).
+   * const body = new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(new TextEncoder().encode('a\nb\n')) });
+   * const controller = new AbortController();
+   * const lines: string[] = [];
+   * try {
+   *   for await (const line of frames(body, new LineDecoder(), { signal: controller.signal })) {
+   *     lines.push(new TextDecoder().decode(line));
+   *     if (lines.length === 2) setTimeout(() => controller.abort(new Error('idle for 10 ms')), 10);
+   *   }
+   * } catch (e) {
+   *   console.log((e as Error).message); // => "idle for 10 ms"
+   * }
+   * console.log(lines); // => ["a","b"]
+   * console.log(body.locked); // => false
+   * ```
+   */
+  signal?: AbortSignal;
 }
 
 /**
  * The frames of a byte source, as an async iterable: a `ReadableStream` (such as
  * `response.body`), or any async or sync iterable of chunks (a Node socket, an
- * array). At the end of the source it calls `decoder.end()`, so `trailing`
+ * array). The frames are the decoder's (strings for a `TextLineDecoder`). At the end of the source it calls `decoder.end()`, so `trailing`
  * applies. A decoder error is thrown from the loop after the frames completed
  * before it have been yielded (its `frames` is then empty).
  *
- * Chunks are read only as frames are asked for. When the loop exits early the
- * source is released (see {@link FramesOptions.preventCancel}) and the decoder
- * keeps whatever partial frame it holds; it is never freed.
+ * Chunks are read only as frames are asked for. When the loop exits early, or
+ * `signal` is aborted, the source is released (see {@link FramesOptions}) and the
+ * decoder keeps whatever partial frame it holds; it is never freed.
  *
  * @example
  * ```ts
@@ -74,77 +103,192 @@ export interface FramesOptions {
  * console.log(payloads); // => ["a","bc"]
  * ```
  */
-export function frames(
+export function frames<T = Uint8Array>(
   source: ByteSource,
-  decoder: FrameDecoder,
+  decoder: FrameDecoder<T>,
   options: FramesOptions = {},
-): AsyncGenerator<Uint8Array, void, undefined> {
+): AsyncGenerator<T, void, undefined> {
   requireDecoder(decoder);
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('options', `options must be an object, got ${describe(options)}`);
   }
   const preventCancel = boolean('preventCancel', options.preventCancel, false);
-  let chunks: AsyncIterable<Uint8Array | ArrayBuffer> | Iterable<Uint8Array | ArrayBuffer>;
+  const signal = abortSignal(options.signal);
+  let chunks: Chunks;
   if (isReadableStream<Uint8Array | ArrayBuffer>(source)) {
-    chunks = readChunks(source, preventCancel);
+    chunks = streamChunks(source, preventCancel);
   } else if (isIterable(source)) {
-    chunks = source;
+    chunks = iterableChunks(source);
   } else {
     throw new InvalidOptionError(
       'source',
       `source must be a ReadableStream or an (async) iterable of chunks, got ${describe(source)}`,
     );
   }
-  return decodeAll(chunks, decoder);
+  return decodeAll(chunks, decoder, signal);
 }
 
 // ---------------------------------------------------------------------------
 // Private helpers.
 
-/** Decodes chunk after chunk, then ends the decoder; each step only when the consumer asks. */
-async function* decodeAll(
-  chunks: AsyncIterable<Uint8Array | ArrayBuffer> | Iterable<Uint8Array | ArrayBuffer>,
-  decoder: FrameDecoder,
-): AsyncGenerator<Uint8Array, void, undefined> {
-  for await (const chunk of chunks) {
-    yield* decodeOrYieldBeforeThrow(() => decoder.decode(chunk));
+type Chunk = Uint8Array | ArrayBuffer;
+
+/** A source of chunks, read one at a time, and how to let go of it. */
+interface Chunks {
+  next(): Promise<IteratorResult<Chunk, unknown>>;
+  /**
+   * Lets go of the source: with `early` (the consumer stopped, a read or the
+   * decoder failed, the signal was aborted) a stream is cancelled with `reason`
+   * (unless preventCancel) and an iterator returned; a stream is unlocked in any
+   * case. Called once at most; never rejects.
+   */
+  release(early: boolean, reason: unknown): Promise<void>;
+}
+
+/**
+ * Decodes chunk after chunk, then ends the decoder; each step only when the
+ * consumer asks. An abort rejects a pending read at once (the read itself is
+ * abandoned) and releases the source.
+ */
+async function* decodeAll<T>(
+  chunks: Chunks,
+  decoder: FrameDecoder<T>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<T, void, undefined> {
+  let exhausted = false;
+  let released: Promise<void> | null = null;
+  const release = () => (released ??= chunks.release(!exhausted, signal?.reason));
+  /** Rejects the read in progress, if any, with the abort's reason. */
+  let abortRead: ((reason: unknown) => void) | null = null;
+  const onAbort = () => {
+    abortRead?.(signal!.reason);
+    void release();
+  };
+  signal?.addEventListener('abort', onAbort);
+  try {
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      const pending = chunks.next();
+      const next =
+        signal === undefined
+          ? await pending
+          : await new Promise<IteratorResult<Chunk, unknown>>((resolve, reject) => {
+              abortRead = reject;
+              pending.then(resolve, reject);
+            }).finally(() => {
+              abortRead = null;
+            });
+      if (next.done) break;
+      yield* checked(
+        decodeOrYieldBeforeThrow(() => decoder.decode(next.value)),
+        signal,
+      );
+    }
+    exhausted = true;
+    yield* checked(
+      decodeOrYieldBeforeThrow(() => decoder.end()),
+      signal,
+    );
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await release();
   }
-  yield* decodeOrYieldBeforeThrow(() => decoder.end());
+}
+
+/** Yields `frames`; after each, when the consumer asks for the next, throws the abort's reason if aborted. */
+function* checked<T>(frames: Iterable<T>, signal: AbortSignal | undefined): Generator<T, void, undefined> {
+  for (const frame of frames) {
+    yield frame;
+    if (signal?.aborted) throw signal.reason;
+  }
 }
 
 /** Yields the frames `step` returns; if it throws, yields those it completed first, then rethrows. */
-function* decodeOrYieldBeforeThrow(step: () => Uint8Array[]): Generator<Uint8Array, void, undefined> {
-  let out: Uint8Array[];
+function* decodeOrYieldBeforeThrow<T>(step: () => T[]): Generator<T, void, undefined> {
+  let out: T[];
   try {
     out = step();
   } catch (e) {
-    yield* takeFrames(e);
+    yield* takeFrames<T>(e);
     throw e;
   }
   yield* out;
 }
 
 /**
- * The chunks of a ReadableStream, read one at a time as they are asked for. On
- * early exit (the consumer stopped, or a read failed) the stream is cancelled
- * unless `preventCancel`; the lock is released in every case.
+ * The chunks of a ReadableStream, read one at a time as they are asked for (the
+ * reader is taken at the first read). Released early, the stream is cancelled
+ * unless `preventCancel`; the lock is released in every case. Cancelling resolves
+ * a read in progress; with preventCancel, unlocking rejects it.
  */
-async function* readChunks<T>(stream: ReadableStream<T>, preventCancel: boolean): AsyncGenerator<T, void, undefined> {
-  const reader = stream.getReader();
-  let finished = false;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) {
-        finished = true;
+function streamChunks(stream: ReadableStream<Chunk>, preventCancel: boolean): Chunks {
+  let reader: ReadableStreamDefaultReader<Chunk> | null = null;
+  return {
+    next() {
+      reader ??= stream.getReader();
+      return reader.read();
+    },
+    async release(early, reason) {
+      if (reader === null) {
+        if (early && !preventCancel && !stream.locked) await stream.cancel(reason).catch(() => {});
         return;
       }
-      yield value;
-    }
-  } finally {
-    if (!finished && !preventCancel) await reader.cancel().catch(() => {});
-    reader.releaseLock();
+      if (early && !preventCancel) await reader.cancel(reason).catch(() => {});
+      reader.releaseLock();
+    },
+  };
+}
+
+/**
+ * The chunks of an async or sync iterable (a sync one's values are awaited, as
+ * `for await` does). Released early, its iterator's `return()` is called, and
+ * awaited unless a `next()` is still in progress: an async generator runs
+ * `return()` only once that settles.
+ */
+function iterableChunks(source: AsyncIterable<Chunk> | Iterable<Chunk>): Chunks {
+  let iterator: AsyncIterator<Chunk> | Iterator<Chunk> | null = null;
+  let reading = false;
+  const open = () =>
+    (iterator ??=
+      typeof (source as AsyncIterable<Chunk>)[Symbol.asyncIterator] === 'function'
+        ? (source as AsyncIterable<Chunk>)[Symbol.asyncIterator]()
+        : (source as Iterable<Chunk>)[Symbol.iterator]());
+  return {
+    async next() {
+      const it = open();
+      reading = true;
+      try {
+        const r = await it.next();
+        return r.done ? r : { done: false, value: await r.value };
+      } finally {
+        reading = false;
+      }
+    },
+    async release(early) {
+      if (!early) return;
+      const done = Promise.resolve()
+        .then(() => open().return?.())
+        .then(
+          () => {},
+          () => {},
+        );
+      if (!reading) await done;
+    },
+  };
+}
+
+function abortSignal(value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  const s = value as Partial<AbortSignal> | null;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    typeof s.aborted !== 'boolean' ||
+    typeof s.addEventListener !== 'function'
+  ) {
+    throw new InvalidOptionError('signal', `signal must be an AbortSignal, got ${describe(value)}`);
   }
+  return value as AbortSignal;
 }
 
 function isReadableStream<T>(source: unknown): source is ReadableStream<T> {
