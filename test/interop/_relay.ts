@@ -6,7 +6,8 @@
 //
 // Each direction reads frames with the protocol's framing, hands each frame to the
 // protocol's check (which throws on a frame that does not parse as the protocol says,
-// and names it for the counts), then forwards the frames as raw bytes: the frames
+// names it for the counts, and may switch a side's framing with `conn.decoder = ...`),
+// then forwards the frames as raw bytes (`conn.writeRaw()`): the frames
 // already queued behind one are glued to it (up to a random number), and the glued
 // bytes are cut at random points into separate socket writes, so the real peer sees
 // other packet boundaries than the real sender made. A peer's FIN is passed on after
@@ -16,7 +17,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FrameDecoder } from '../../src/index.js';
-import { type Framed, framed } from '../../src/node/index.js';
+import { type Framed, framed, zeroCopyOnread } from '../../src/node/index.js';
 import { HOST } from './_procs.js';
 
 export type Side = 'client' | 'server';
@@ -93,6 +94,8 @@ function emptyStats(): DirectionStats {
 
 export interface Session {
   id: number;
+  /** The relay reads the server's side with zero-copy receive (net.connect's onread), every other connection. */
+  zeroCopy: boolean;
   /** client → server */
   up: DirectionStats;
   /** server → client */
@@ -130,13 +133,6 @@ export function seedFromEnv(): number {
   return fromEnv ? Number(fromEnv) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 }
 
-/** Writes bytes that are already framed: conn.writeRaw() where framed() has it, else the socket. */
-function writeRaw(conn: Framed, bytes: Uint8Array): boolean {
-  const withRaw = conn as Framed & { writeRaw?: (b: Uint8Array) => boolean };
-  if (typeof withRaw.writeRaw === 'function') return withRaw.writeRaw(bytes);
-  return conn.socket.write(bytes);
-}
-
 /** Starts a relay on 127.0.0.1 (a free port) towards `upstreamPort`. */
 export async function startRelay<S>(
   protocol: Protocol<S>,
@@ -145,28 +141,38 @@ export async function startRelay<S>(
 ): Promise<Relay> {
   const rand = rng(seed);
   const sessions: Session[] = [];
-  const sockets = new Set<net.Socket>();
+  /** One per connection: aborting it resets both sides (framed()'s `signal`). */
+  const aborts = new Set<AbortController>();
   let nextId = 1;
 
   const server = net.createServer((clientSocket) => {
-    const serverSocket = net.connect({ port: upstreamPort, host: HOST });
-    for (const s of [clientSocket, serverSocket]) {
-      s.setNoDelay(true); // each cut goes out as its own segment
-      sockets.add(s);
-      s.once('close', () => sockets.delete(s));
-    }
+    // Every other connection reads the server's bytes straight into decoder memory.
+    const zeroCopy = nextId % 2 === 1;
+    const onread = zeroCopy ? zeroCopyOnread() : undefined;
+    const serverSocket = net.connect({ port: upstreamPort, host: HOST, onread });
+    clientSocket.setNoDelay(true); // each cut goes out as its own segment
+    serverSocket.setNoDelay(true);
+    const abort = new AbortController();
+    aborts.add(abort);
     const state = protocol.state();
+    const { signal } = abort;
     const conn: RelayConn<S> = {
       id: nextId++,
-      client: framed(clientSocket, { decoder: protocol.clientDecoder(state) }),
-      server: framed(serverSocket, { decoder: protocol.serverDecoder(state) }),
+      client: framed(clientSocket, { decoder: protocol.clientDecoder(state), signal }),
+      server: framed(serverSocket, { decoder: protocol.serverDecoder(state), signal, onread }),
       state,
     };
-    const session: Session = { id: conn.id, up: emptyStats(), down: emptyStats(), error: undefined, done: undefined! };
+    const session: Session = {
+      id: conn.id,
+      zeroCopy,
+      up: emptyStats(),
+      down: emptyStats(),
+      error: undefined,
+      done: undefined!,
+    };
     const fail = (error: unknown) => {
       session.error ??= error;
-      conn.client.close({ timeoutMs: 0 });
-      conn.server.close({ timeoutMs: 0 });
+      abort.abort(error);
     };
     const pump = (from: Side) => {
       const [src, dest, stats] =
@@ -181,6 +187,7 @@ export async function startRelay<S>(
     };
     session.done = Promise.all([pump('client'), pump('server')]).then(async () => {
       await Promise.all([conn.client.close({ timeoutMs: 1000 }), conn.server.close({ timeoutMs: 1000 })]);
+      aborts.delete(abort);
       session.up.bytesIn = clientSocket.bytesRead;
       session.down.bytesIn = serverSocket.bytesRead;
       // What the sockets took: must equal what we wrote.
@@ -219,7 +226,7 @@ export async function startRelay<S>(
       for (const s of sessions)
         s.error ??= new Error(`connection ${s.id} still open ${timeoutMs} ms after the client finished`);
     }
-    for (const s of sockets) s.resetAndDestroy();
+    for (const a of aborts) a.abort(new Error('relay closed'));
     return sessions;
   }
 }
@@ -295,7 +302,7 @@ async function send(frames: Uint8Array[], dest: Framed, stats: DirectionStats, r
     if (dest.socket.destroyed) throw new Error('the receiving side closed before all was forwarded');
     stats.writes++;
     stats.bytesOut += piece.length;
-    if (!writeRaw(dest, piece)) await drained(dest);
+    if (!dest.writeRaw(piece)) await drained(dest);
     from = to;
     await nextTurn();
   }
@@ -366,7 +373,7 @@ export function describeTotals(protocolName: string, sessions: Session[], seed: 
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
   return [
-    `interop ${protocolName}: ${sessions.length} connection(s), seed ${seed}, ${Math.round(ms)} ms`,
+    `interop ${protocolName}: ${sessions.length} connection(s) (${sessions.filter((s) => s.zeroCopy).length} with zero-copy receive from the server), seed ${seed}, ${Math.round(ms)} ms`,
     line(
       'client->server',
       up,

@@ -12,9 +12,16 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FixedLengthDecoder, LengthFieldDecoder, presets } from '../../src/index.js';
-import { assertAccounted, describeTotals, type Protocol, type Relay, type Side, startRelay } from './_relay.js';
+import {
+  assertAccounted,
+  describeTotals,
+  type Protocol,
+  type Relay,
+  type RelayConn,
+  type Side,
+  startRelay,
+} from './_relay.js';
 import { freePorts, missing, removeDir, run, type Server, skipUnless, startServer, tempDir, which } from './_procs.js';
-import { StagedDecoder } from './_staged.js';
 import { Reader } from './_wire.js';
 
 const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
@@ -83,7 +90,6 @@ METHODS[10][1][51] = 'close-ok';
 const WITH_CONTENT = new Set(['basic.publish', 'basic.return', 'basic.deliver', 'basic.get-ok']);
 
 interface AmqpState {
-  client: StagedDecoder;
   headerSeen: boolean;
   /** connection.close-ok crossed: the closing handshake is complete. */
   closed: boolean;
@@ -93,12 +99,15 @@ interface AmqpState {
   content: Map<string, { header: boolean; left: bigint }>;
 }
 
-function check(frame: Uint8Array, from: Side, state: AmqpState): string {
+function check(frame: Uint8Array, from: Side, conn: RelayConn<AmqpState>): string {
+  const state = conn.state;
   if (from === 'client' && !state.headerSeen) {
     state.headerSeen = true;
     if (String.fromCharCode(...frame) !== PROTOCOL_HEADER) {
       throw new Error(`AMQP: the client's first 8 bytes are not the 0-9-1 protocol header: ${frame}`);
     }
+    // Frames from here on: switch right after the header.
+    conn.client.decoder = new LengthFieldDecoder(presets.amqp091);
     return 'protocol header';
   }
   const r = new Reader(frame, `AMQP frame from the ${from}`);
@@ -159,23 +168,11 @@ function check(frame: Uint8Array, from: Side, state: AmqpState): string {
 
 const amqp: Protocol<AmqpState> = {
   name: 'AMQP 0-9-1',
-  state() {
-    const state: AmqpState = {
-      // The 8-byte protocol header, then frames.
-      client: new StagedDecoder(new FixedLengthDecoder({ frameLength: 8 }), () => {
-        state.client.next = null;
-        return new LengthFieldDecoder(presets.amqp091);
-      }),
-      headerSeen: false,
-      closed: false,
-      frameMax: 0,
-      content: new Map(),
-    };
-    return state;
-  },
-  clientDecoder: (state) => state.client,
+  state: () => ({ headerSeen: false, closed: false, frameMax: 0, content: new Map() }),
+  // The 8-byte protocol header, then frames (check switches the client's side).
+  clientDecoder: () => new FixedLengthDecoder({ frameLength: 8 }),
   serverDecoder: () => new LengthFieldDecoder(presets.amqp091),
-  check: (frame, from, conn) => check(frame, from, conn.state),
+  check,
   // RabbitMQ closes its sockets with SO_LINGER 0 (its default tcp_listen_options):
   // after connection.close-ok, a reset is its way of closing.
   resetEnds: (from, conn) => from === 'server' && conn.state.closed,

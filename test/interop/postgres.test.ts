@@ -11,7 +11,7 @@ import { readdirSync, writeFileSync, chownSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FixedLengthDecoder, type FrameDecoder, LengthFieldDecoder, presets } from '../../src/index.js';
-import { assertAccounted, describeTotals, type Protocol, type Relay, startRelay } from './_relay.js';
+import { assertAccounted, describeTotals, type Protocol, type Relay, type RelayConn, startRelay } from './_relay.js';
 import {
   missing,
   removeDir,
@@ -24,7 +24,6 @@ import {
   which,
   freePort,
 } from './_procs.js';
-import { StagedDecoder } from './_staged.js';
 import { Reader } from './_wire.js';
 
 /** The newest server found: Debian's /usr/lib/postgresql/N/bin, else initdb on PATH. */
@@ -64,15 +63,12 @@ const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 
 interface PgState {
-  client: StagedDecoder;
-  server: StagedDecoder;
+  /** The client's StartupMessage has crossed: its side is typed from then on. */
+  started: boolean;
   /** SSLRequest/GSSENCRequest forwarded whose one-byte answer has not come yet. */
   answersDue: number;
   /** What the client's next 'p' message is, from the server's last authentication request. */
   password: 'password' | 'sasl-initial' | 'sasl' | null;
-  /** Client frames decoded untyped (the StartupMessage and those before it), and how many of them were checked. */
-  untypedDecoded: number;
-  untypedChecked: number;
 }
 
 const clientNames: Record<string, string> = {
@@ -126,7 +122,8 @@ const authNames: Record<number, string> = {
 };
 
 /** An untyped message: the length must be the frame's, the code one of the four. */
-function checkUntyped(frame: Uint8Array, state: PgState): string {
+function checkUntyped(frame: Uint8Array, conn: RelayConn<PgState>): string {
+  const state = conn.state;
   const r = new Reader(frame, 'PostgreSQL startup message');
   if (r.u32() !== frame.length) r.fail('length field differs from the frame length');
   const code = r.u32();
@@ -141,19 +138,19 @@ function checkUntyped(frame: Uint8Array, state: PgState): string {
       }
       r.end();
       if (!user) r.fail('StartupMessage without a user');
+      // Every later message of the client is typed: switch right after this frame.
+      state.started = true;
+      conn.client.decoder = new LengthFieldDecoder(typedFraming);
       return 'StartupMessage';
     }
     case SSL_REQUEST:
     case GSSENC_REQUEST:
       r.end();
-      // The server answers with one byte, then speaks typed messages. It has said
-      // nothing before this request reaches it, so its side switches now.
+      // The server answers with one unframed byte. It has said nothing before this
+      // request reaches it (the relay forwards it after this check), so its side
+      // switches now, from its first byte.
       state.answersDue++;
-      state.server.use(new FixedLengthDecoder({ frameLength: 1 }));
-      state.server.next = () => {
-        state.server.next = null;
-        return new LengthFieldDecoder(typedFraming);
-      };
+      conn.server.decoder = new FixedLengthDecoder({ frameLength: 1 });
       return code === SSL_REQUEST ? 'SSLRequest' : 'GSSENCRequest';
     case CANCEL_REQUEST:
       r.skip(8);
@@ -242,9 +239,12 @@ function checkClientTyped(frame: Uint8Array, state: PgState): string {
   return clientNames[type];
 }
 
-function checkServer(frame: Uint8Array, state: PgState): string {
+function checkServer(frame: Uint8Array, conn: RelayConn<PgState>): string {
+  const state = conn.state;
   if (state.answersDue > 0) {
     state.answersDue--;
+    // Typed messages again after the answer (a StartupMessage or another request follows).
+    conn.server.decoder = new LengthFieldDecoder(typedFraming);
     if (frame.length !== 1 || (frame[0] !== 0x4e && frame[0] !== 0x53)) {
       throw new Error(`expected the one-byte answer 'N' or 'S' to an SSLRequest, got ${frame.length} bytes`);
     }
@@ -350,36 +350,13 @@ function checkServer(frame: Uint8Array, state: PgState): string {
 
 const postgres: Protocol<PgState> = {
   name: 'PostgreSQL',
-  state() {
-    const state: PgState = {
-      // Untyped until the StartupMessage, typed after it.
-      client: new StagedDecoder(new LengthFieldDecoder(startupFraming), (frame) => {
-        state.untypedDecoded++;
-        if (frame.length >= 8 && new Reader(frame, 'startup', 4).u32() === PROTOCOL_3_0) {
-          state.client.next = null;
-          return new LengthFieldDecoder(typedFraming);
-        }
-        return undefined;
-      }),
-      server: new StagedDecoder(new LengthFieldDecoder(typedFraming), null),
-      answersDue: 0,
-      password: null,
-      untypedDecoded: 0,
-      untypedChecked: 0,
-    };
-    return state;
-  },
-  clientDecoder: (state): FrameDecoder => state.client,
-  serverDecoder: (state): FrameDecoder => state.server,
+  state: () => ({ started: false, answersDue: 0, password: null }),
+  // Untyped until the StartupMessage (checkUntyped switches the client's side).
+  clientDecoder: (): FrameDecoder => new LengthFieldDecoder(startupFraming),
+  serverDecoder: (): FrameDecoder => new LengthFieldDecoder(typedFraming),
   check(frame, from, conn) {
-    const state = conn.state;
-    if (from === 'server') return checkServer(frame, state);
-    // The decoder runs ahead of the checks: it may have moved to typed framing already.
-    if (state.untypedChecked < state.untypedDecoded) {
-      state.untypedChecked++;
-      return checkUntyped(frame, state);
-    }
-    return checkClientTyped(frame, state);
+    if (from === 'server') return checkServer(frame, conn);
+    return conn.state.started ? checkClientTyped(frame, conn.state) : checkUntyped(frame, conn);
   },
 };
 
