@@ -20,7 +20,8 @@ for (const engine of [undefined, 'wasm', 'js']) {
   const env = { ...process.env, NO_COLOR: '1' };
   if (engine) env.FRAMECODEC_BACKEND = engine;
   else delete env.FRAMECODEC_BACKEND;
-  const { status } = spawnSync(deno, ['test', '--allow-env=FRAMECODEC_BACKEND', '.'], {
+  // Network: framed_stream_test.js talks TCP to itself on 127.0.0.1 only.
+  const { status } = spawnSync(deno, ['test', '--allow-env=FRAMECODEC_BACKEND', '--allow-net=127.0.0.1', '.'], {
     cwd: dir,
     env,
     stdio: 'inherit',
