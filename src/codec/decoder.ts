@@ -95,6 +95,20 @@ export const PRESIZE_FROM = 64;
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Bytes held after a `maxFrames` stop: our own copies, never written again (frames
+ * may be views of them), consumed front to back.
+ *
+ *   chunks   [ chunk rest ][ later chunk ][ later chunk ]
+ *                 ^ at: the first byte not consumed
+ */
+interface Pending {
+  chunks: Uint8Array[];
+  at: number;
+  /** Bytes not consumed, > 0. */
+  bytes: number;
+}
+
 /** The `maxFrames` of a call's options: a positive integer, or Infinity when absent. */
 function maxFrames(options: DecodeOptions | undefined): number {
   if (options === undefined) return Infinity;
@@ -157,15 +171,10 @@ export abstract class BaseDecoder implements FrameDecoder {
    */
   protected budget = Infinity;
   /**
-   * Bytes received after a `maxFrames` stop and not decoded yet: our own copies,
-   * never written again (frames may be views of them), consumed front to back.
-   *
-   *   pending   [ chunk rest ][ later chunk ][ later chunk ]
-   *                  ^ pendingAt: the first byte not consumed
+   * Bytes received after a `maxFrames` stop and not decoded yet (null when none:
+   * most decoders never stop, and an idle one stays small).
    */
-  private pending: Uint8Array[] = [];
-  private pendingAt = 0;
-  private pendingBytes = 0;
+  private pending: Pending | null = null;
 
   decode(chunk?: Uint8Array | ArrayBuffer, options?: DecodeOptions): Uint8Array[] {
     this.usable();
@@ -194,21 +203,24 @@ export abstract class BaseDecoder implements FrameDecoder {
   private feed(bytes: Uint8Array, out: Uint8Array[], limit: number): void {
     this.budget = limit;
     try {
-      while (this.pendingBytes > 0 && this.budget > 0) {
-        const piece = this.pending[0];
-        const from = this.pendingAt;
+      let p = this.pending;
+      while (p !== null && this.budget > 0) {
+        const piece = p.chunks[0];
+        const from = p.at;
         const used = this.push(piece.subarray(from), out);
-        this.pendingBytes -= used;
-        if (from + used < piece.length) this.pendingAt = from + used;
+        p.bytes -= used;
+        if (from + used < piece.length) p.at = from + used;
         else {
-          this.pending.shift();
-          this.pendingAt = 0;
+          p.chunks.shift();
+          p.at = 0;
         }
+        if (p.bytes === 0) this.pending = p = null;
       }
-      const used = this.pendingBytes === 0 && this.budget > 0 ? this.push(bytes, out) : 0;
+      const used = p === null && this.budget > 0 ? this.push(bytes, out) : 0;
       if (used < bytes.length) {
-        this.pending.push(bytes.slice(used));
-        this.pendingBytes += bytes.length - used;
+        this.pending ??= { chunks: [], at: 0, bytes: 0 };
+        this.pending.chunks.push(bytes.slice(used));
+        this.pending.bytes += bytes.length - used;
       }
     } finally {
       this.budget = Infinity;
@@ -238,11 +250,12 @@ export abstract class BaseDecoder implements FrameDecoder {
     this.usable();
     if (this.failure) throw this.failure.again();
     const carried = this.held();
-    const all = new Uint8Array(carried + this.pendingBytes);
+    const p = this.pending;
+    const all = new Uint8Array(carried + (p?.bytes ?? 0));
     if (carried > 0) all.set(this.carry.buf!.subarray(0, carried));
     let at = carried;
-    for (let k = 0; k < this.pending.length; k++) {
-      const piece = k === 0 ? this.pending[0].subarray(this.pendingAt) : this.pending[k];
+    for (let k = 0; p !== null && k < p.chunks.length; k++) {
+      const piece = k === 0 ? p.chunks[0].subarray(p.at) : p.chunks[k];
       all.set(piece, at);
       at += piece.length;
     }
@@ -363,7 +376,7 @@ export abstract class BaseDecoder implements FrameDecoder {
     const out: Uint8Array[] = [];
     try {
       // Bytes held after a maxFrames stop are decoded first, then `trailing` applies.
-      if (this.pendingBytes > 0) this.feed(EMPTY, out, Infinity);
+      if (this.pending !== null) this.feed(EMPTY, out, Infinity);
       this.finish(out);
     } catch (e) {
       this.reset();
@@ -394,13 +407,11 @@ export abstract class BaseDecoder implements FrameDecoder {
   }
 
   get buffered(): number {
-    return this.freed ? 0 : this.held() + this.pendingBytes;
+    return this.freed ? 0 : this.held() + (this.pending?.bytes ?? 0);
   }
 
   private dropPending(): void {
-    this.pending = [];
-    this.pendingAt = 0;
-    this.pendingBytes = 0;
+    this.pending = null;
   }
 
   /**

@@ -60,6 +60,10 @@ function scheme(name) {
   }
 }
 
+function freeAll(decoders) {
+  for (const d of decoders) d.free();
+}
+
 function feed(d, input) {
   let frames = 0;
   for (let at = 0; at < input.length; at += 4096) frames += d.decode(input.subarray(at, at + 4096)).length;
@@ -85,7 +89,9 @@ if (scenario === 'hold') {
       decoders.push(d);
     }
     const holding = settle();
-    if (release === 'free') for (const d of decoders) d.free();
+    // free() in a function of its own: a loop here would leave the array in a stack
+    // slot of this frame, alive until the frame ends, and 'after' would count it.
+    if (release === 'free') freeAll(decoders);
     decoders = null; // dropped: only the garbage collector can reclaim them now
     const after = settle();
     rounds.push({ release, frames: skipFirst ? frames - count : frames, held, before, holding, after });
