@@ -7,8 +7,10 @@
 //      with globalThis.WebAssembly deleted: backend() is 'js', results identical;
 //   3. a real WebSocket from a local `ws` server whose messages glue and split
 //      frames, decoded exactly (message by message, and through a DecoderStream);
-//   4. a module worker using the built file;
-//   5. a Vite application importing 'framecodec' installed from `npm pack`, with
+//   4. framedStream() over a WebSocketStream to a local `ws` server: frames that
+//      share and span messages, echoed back; a decoder switch; a close inside a frame;
+//   5. a module worker using the built file;
+//   6. a Vite application importing 'framecodec' installed from `npm pack`, with
 //      no plugin or wasm configuration, built and run.
 //
 // Needs `npm run build` first (the npm script does it).
@@ -19,6 +21,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { WebSocketServer } from 'ws';
+import { LengthFieldDecoder, LineDecoder } from 'framecodec';
 import { consumerProject, root } from '../deno/pack.mjs';
 import { fingerprint } from '../deno/conformance.js';
 import { serve } from './server.mjs';
@@ -286,6 +289,124 @@ describe('WebSocket messages decoded in Chromium', () => {
       console.log(`# ${scheme}: ${s.messages.length} messages, ${expected.length} frames, ${JSON.stringify(shape)}`);
     });
   }
+});
+
+// ---------------------------------------------------------------------------
+// framedStream() over a WebSocketStream (Chromium has it; a WebSocket has no
+// stream pair of its own). The page's code is test/browser/framed_stream.js.
+
+describe('framedStream() over a WebSocketStream in Chromium', () => {
+  let wss;
+  const scripts = { length: script('length', 11), lines: script('lines', 12) };
+  /** Per scheme: the frames the page echoed, decoded here (resolved when all came back). */
+  const echoes = {};
+
+  /** A line, then 2-byte length-field frames, cut into messages the first of which holds the line and frames. */
+  function switchScript() {
+    const payloads = [new Uint8Array(0), ...script('length', 13).payloads.slice(0, 40)].map((p) => p.subarray(0, 3000));
+    const wire = Buffer.concat([
+      Buffer.from('HELLO\r\n'),
+      ...payloads.map((p) => Buffer.concat([Buffer.from([p.length >> 8, p.length & 0xff]), p])),
+    ]);
+    const cuts = [7 + 2 + 3, 7 + 2 + 3 + 1, 2000, 2001, 9000, 20_000, 45_000];
+    const messages = [];
+    let from = 0;
+    for (const to of [...cuts.filter((c) => c < wire.length), wire.length]) {
+      messages.push(wire.subarray(from, to));
+      from = to;
+    }
+    return { payloads, messages };
+  }
+  const switching = switchScript();
+
+  before(async () => {
+    wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1 << 20 });
+    wss.on('connection', async (ws, req) => {
+      const scheme = req.url.replace('/framed-', '');
+      const send = (m) =>
+        new Promise((resolve, reject) => ws.send(m, { binary: true }, (e) => (e ? reject(e) : resolve())));
+      if (scheme === 'length' || scheme === 'lines') {
+        const { payloads, messages } = scripts[scheme];
+        const decoder = scheme === 'length' ? new LengthFieldDecoder() : new LineDecoder();
+        const back = [];
+        echoes[scheme] = new Promise((resolve) => {
+          ws.on('message', (data) => {
+            back.push(...decoder.decode(new Uint8Array(data)).map((f) => Buffer.from(f).toString('hex')));
+            if (back.length === payloads.length) {
+              resolve(back);
+              ws.close(1000, 'done');
+            }
+          });
+        });
+        for (const m of messages) await send(m);
+      } else if (scheme === 'switch') {
+        for (const m of switching.messages) await send(m);
+        ws.close(1000, 'done');
+      } else if (scheme === 'truncated') {
+        await send(Uint8Array.of(0, 0, 0, 2, 0x68, 0x69, 0, 0, 0, 9, 0x61));
+        await send(Uint8Array.of(0x62));
+        ws.close(1000, 'done');
+      } else {
+        ws.close(1008, 'unknown scheme');
+      }
+    });
+    await new Promise((resolve) => wss.once('listening', resolve));
+  });
+
+  after(async () => {
+    for (const client of wss?.clients ?? []) client.terminate();
+    await new Promise((resolve) => wss?.close(resolve));
+  });
+
+  const page = (scheme) => resultOf(`${server.url}/page/framed_stream?port=${wss.address().port}&scheme=${scheme}`);
+
+  for (const scheme of ['length', 'lines']) {
+    test(`${scheme === 'length' ? 'length-field' : 'CRLF line'} frames that share and span messages, echoed back with write()`, {
+      timeout: 60_000,
+    }, async () => {
+      const s = scripts[scheme];
+      const shape = describeScript(scheme, s);
+      assert.ok(shape.glued >= 3 && shape.spanned >= 3 && shape.splitMarkers >= 1, JSON.stringify(shape));
+      const result = await page(scheme);
+      const expected = s.payloads.map((p) => Buffer.from(p).toString('hex'));
+      assert.equal(result.error, null);
+      assert.equal(result.closeCode, 1000);
+      assert.equal(result.frames.length, expected.length, 'frame count');
+      assert.ok(
+        result.frames.every((f, i) => f === expected[i]),
+        'frames differ',
+      );
+      const echoed = await echoes[scheme];
+      assert.ok(
+        echoed.every((f, i) => f === expected[i]),
+        'echoed frames differ',
+      );
+      console.log(`# framedStream ${scheme}: ${s.messages.length} messages, ${expected.length} frames both ways`);
+    });
+  }
+
+  test('a line, then length-field frames in the same messages: conn.decoder switched after the line', {
+    timeout: 60_000,
+  }, async () => {
+    const result = await page('switch');
+    assert.equal(result.error, null);
+    assert.deepEqual(result.frames, [
+      Buffer.from('HELLO').toString('hex'),
+      ...switching.payloads.map((p) => Buffer.from(p).toString('hex')),
+    ]);
+  });
+
+  test('the server closing inside a frame: TruncatedFrameError after the frames before it', {
+    timeout: 30_000,
+  }, async () => {
+    const result = await page('truncated');
+    assert.deepEqual(result.frames, ['6869']);
+    assert.deepEqual(result.error, {
+      name: 'TruncatedFrameError',
+      code: 'ERR_TRUNCATED_FRAME',
+      partial: '000000096162',
+    });
+  });
 });
 
 // ---------------------------------------------------------------------------
