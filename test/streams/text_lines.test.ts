@@ -6,9 +6,18 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { DecoderStream, FramingError, frames, InvalidDataError, TextLineDecoder } from '../../src/index.js';
+import {
+  DecoderStream,
+  FramingError,
+  framedStream,
+  frames,
+  InvalidDataError,
+  LengthFieldDecoder,
+  LengthFieldEncoder,
+  TextLineDecoder,
+} from '../../src/index.js';
 import { decoderTransform } from '../../src/node/index.js';
-import { apply, chunking } from '../_harness.js';
+import { apply, chunking, hex } from '../_harness.js';
 
 const enc = new TextEncoder();
 const u8 = (...parts: (string | number[])[]) =>
@@ -134,4 +143,41 @@ test('InvalidDataError is exported and is a FramingError', () => {
   const e = new InvalidDataError('bad', { offset: 3 });
   expect(e).toBeInstanceOf(FramingError);
   expect([e.name, e.code, e.offset, e.frames]).toEqual(['InvalidDataError', 'ERR_INVALID_DATA', 3, []]);
+});
+
+describe('framedStream: a text preamble, then binary frames (conn.decoder switched after a line)', () => {
+  const binary = () => new LengthFieldDecoder({ lengthFieldLength: 2 });
+  const payloads = new LengthFieldEncoder({ lengthFieldLength: 2 }).encodeAll([u8([0xff, 0x0a]), u8('bc')]);
+
+  /** Reads lines until `switchAfter` of them, then binary frames (as hex). */
+  async function read(wire: Uint8Array, chunks: Uint8Array[], switchAfter: number, fatal: boolean) {
+    expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(wire.length);
+    const writable = new WritableStream<Uint8Array>();
+    const conn = framedStream<string | Uint8Array>(
+      { readable: chunkStream(chunks), writable },
+      { decoder: new TextLineDecoder({ fatal }) },
+    );
+    const got: string[] = [];
+    let lines = 0;
+    for await (const frame of conn) {
+      if (typeof frame === 'string') {
+        got.push(frame);
+        if (++lines === switchAfter) conn.decoder = binary();
+      } else got.push(hex(frame));
+    }
+    return got;
+  }
+
+  test('the bytes after the line go to the new decoder, under any chunking, fatal or not', async () => {
+    // Line lengths are bytes: a BOM, multi-byte characters, \r\n. The binary frames
+    // after the text are not UTF-8 (ff): with fatal: true the text decoder fails
+    // on them, but the switch comes first and its error is dropped.
+    const wire = u8([0xef, 0xbb, 0xbf], 'HÉLLO ✓\r\nv2\n', Array.from(payloads));
+    await fc.assert(
+      fc.asyncProperty(chunking(wire.length), fc.boolean(), async (how, fatal) => {
+        expect(await read(wire, apply(wire, how), 2, fatal)).toEqual(['HÉLLO ✓', 'v2', 'ff0a', '6263']);
+      }),
+      { numRuns: 40 },
+    );
+  });
 });
