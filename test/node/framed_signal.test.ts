@@ -1,7 +1,7 @@
 // framed(socket, { signal }) on loopback TCP: aborting closes the connection as
 // close({ timeoutMs: 0 }) does (FIN, then RST at once, nothing left lingering) and
 // ends the iteration with the signal's reason.
-import { getEventListeners, once } from 'node:events';
+import { getEventListeners, once, setMaxListeners } from 'node:events';
 import { afterEach, expect, test } from 'vitest';
 import { InvalidOptionError, LengthFieldDecoder, LengthFieldEncoder } from '../../src/index.js';
 import { framed, socketStates, type Framed } from '../../src/node/index.js';
@@ -119,6 +119,7 @@ test('aborting after the iteration ended closes the connection; the iterator sta
 
 test('one signal shared by 20 connections: each closes its own listener when its socket closes, and the abort closes them all', async () => {
   const controller = new AbortController();
+  setMaxListeners(20, controller.signal); // else Node warns past 10 listeners on one signal
   const pairs = await Promise.all(Array.from({ length: 20 }, () => connected()));
   const conns = pairs.map((p) => framed(p.client, { decoder: new LengthFieldDecoder(), signal: controller.signal }));
   expect(getEventListeners(controller.signal, 'abort')).toHaveLength(20);
