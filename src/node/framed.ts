@@ -86,7 +86,8 @@ export interface FramedOptions<T = Uint8Array> {
    * RST at once) and ends the iteration: the pending `next()`, or the next one,
    * rejects with `signal.reason`; frames still queued are dropped. An already
    * aborted signal does the same at once. The listener is removed when the socket
-   * closes.
+   * closes. A server that shares one signal among many connections raises its
+   * limit (`events.setMaxListeners(n, signal)`), or Node warns past 10 listeners.
    */
   signal?: AbortSignal;
 }
