@@ -148,3 +148,18 @@ export function requireEncoder<E extends { encode: unknown }>(value: E, name = '
   }
   return value;
 }
+
+/** A `signal` option: an AbortSignal, or undefined. @internal */
+export function abortSignal(value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  const s = value as Partial<AbortSignal> | null;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    typeof s.aborted !== 'boolean' ||
+    typeof s.addEventListener !== 'function'
+  ) {
+    throw new InvalidOptionError('signal', `signal must be an AbortSignal, got ${describe(value)}`);
+  }
+  return value as AbortSignal;
+}

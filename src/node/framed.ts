@@ -39,7 +39,15 @@ import { part } from '../codec/_bytes.js';
 import type { DecodeOptions, FrameDecoder } from '../codec/decoder.js';
 import { encodeMany, encodeOne, type FrameEncoder } from '../codec/encoder.js';
 import { InvalidOptionError, takeFrames } from '../codec/errors.js';
-import { boolean, describe, integer, objectOption, requireDecoder, requireEncoder } from '../codec/options.js';
+import {
+  boolean,
+  describe,
+  integer,
+  objectOption,
+  requireDecoder,
+  requireEncoder,
+  abortSignal,
+} from '../codec/options.js';
 import { receiverOf } from './zero_copy.js';
 
 /** Where a framed connection is in its close handshake. */
@@ -145,20 +153,6 @@ function sizeOf(frame: unknown): number {
 
 function stateError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
-}
-
-function abortSignal(value: unknown): AbortSignal | undefined {
-  if (value === undefined) return undefined;
-  const s = value as Partial<AbortSignal> | null;
-  if (
-    typeof s !== 'object' ||
-    s === null ||
-    typeof s.aborted !== 'boolean' ||
-    typeof s.addEventListener !== 'function'
-  ) {
-    throw new InvalidOptionError('signal', `signal must be an AbortSignal, got ${describe(value)}`);
-  }
-  return value as AbortSignal;
 }
 
 /**

@@ -2,7 +2,7 @@
 // async iterable.
 import type { FrameDecoder } from '../codec/decoder.js';
 import { InvalidOptionError, takeFrames } from '../codec/errors.js';
-import { boolean, describe, requireDecoder } from '../codec/options.js';
+import { boolean, describe, requireDecoder, abortSignal } from '../codec/options.js';
 
 /**
  * What {@link frames} reads: a `ReadableStream`, or an async or sync iterable, of
@@ -275,20 +275,6 @@ function iterableChunks(source: AsyncIterable<Chunk> | Iterable<Chunk>): Chunks 
       if (!reading) await done;
     },
   };
-}
-
-function abortSignal(value: unknown): AbortSignal | undefined {
-  if (value === undefined) return undefined;
-  const s = value as Partial<AbortSignal> | null;
-  if (
-    typeof s !== 'object' ||
-    s === null ||
-    typeof s.aborted !== 'boolean' ||
-    typeof s.addEventListener !== 'function'
-  ) {
-    throw new InvalidOptionError('signal', `signal must be an AbortSignal, got ${describe(value)}`);
-  }
-  return value as AbortSignal;
 }
 
 function isReadableStream<T>(source: unknown): source is ReadableStream<T> {
