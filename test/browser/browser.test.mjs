@@ -300,6 +300,8 @@ describe('framedStream() over a WebSocketStream in Chromium', () => {
   const scripts = { length: script('length', 11), lines: script('lines', 12) };
   /** Per scheme: the frames the page echoed, decoded here (resolved when all came back). */
   const echoes = {};
+  /** Per scheme: the close code the server saw. */
+  const closedBy = {};
 
   /** A line, then 2-byte length-field frames, cut into messages the first of which holds the line and frames. */
   function switchScript() {
@@ -342,6 +344,10 @@ describe('framedStream() over a WebSocketStream in Chromium', () => {
       } else if (scheme === 'switch') {
         for (const m of switching.messages) await send(m);
         ws.close(1000, 'done');
+      } else if (scheme === 'end') {
+        // Three frames, then nothing: the page ends its side after the second.
+        await send(Uint8Array.of(0, 0, 0, 1, 0x61, 0, 0, 0, 1, 0x62, 0, 0, 0, 1, 0x63));
+        ws.on('close', (code) => (closedBy.end = code));
       } else if (scheme === 'truncated') {
         await send(Uint8Array.of(0, 0, 0, 2, 0x68, 0x69, 0, 0, 0, 9, 0x61));
         await send(Uint8Array.of(0x62));
@@ -394,6 +400,15 @@ describe('framedStream() over a WebSocketStream in Chromium', () => {
       Buffer.from('HELLO').toString('hex'),
       ...switching.payloads.map((p) => Buffer.from(p).toString('hex')),
     ]);
+  });
+
+  test('end(): a WebSocket has no half-close, so it closes it; the loop ends with the closing handshake', {
+    timeout: 30_000,
+  }, async () => {
+    const result = await page('end');
+    console.log(`# end(): ${JSON.stringify(result)}, the server saw close code ${closedBy.end}`);
+    assert.equal(result.error, null);
+    assert.deepEqual(result.frames, ['61', '62', '63']);
   });
 
   test('the server closing inside a frame: TruncatedFrameError after the frames before it', {

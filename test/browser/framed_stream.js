@@ -6,7 +6,9 @@
 //                  checks the echoes, then closes;
 //   switch:        a CRLF greeting line, then length-field frames in the same
 //                  messages: the page switches conn.decoder after the line;
-//   truncated:     the server closes inside a frame: TruncatedFrameError.
+//   truncated:     the server closes inside a frame: TruncatedFrameError;
+//   end:           the page calls conn.end() after two frames: the loop ends when
+//                  the closing handshake completes.
 //
 // Publishes { frames (hex), error, closeCode } as window.__result.
 import {
@@ -36,6 +38,7 @@ async function run() {
   const conn = framedStream({ readable, writable }, { ...codec, signal });
   const frames = [];
   let error = null;
+  let ending;
   try {
     for await (const frame of conn) {
       frames.push(hex(frame));
@@ -45,7 +48,9 @@ async function run() {
         conn.decoder = new LengthFieldDecoder({ lengthFieldLength: 2 });
       }
       if (scheme === 'length' || scheme === 'lines') await conn.write(frame);
+      if (scheme === 'end' && frames.length === 2) ending = conn.end(); // WebSocket: the closing handshake
     }
+    await ending;
   } catch (e) {
     error = { name: e.name, code: e.code, partial: e instanceof TruncatedFrameError ? hex(e.partial) : undefined };
   }

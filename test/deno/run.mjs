@@ -1,16 +1,20 @@
 // `npm run test:deno`: runs the Deno suite against the packed package, once per
-// engine. The suite's files are copied into a temporary consumer project where
+// engine, with the examples of docs/deno.md (doc_examples.mjs makes each one a
+// test). The suite's files are copied into a temporary consumer project where
 // framecodec is installed from its tarball, so Deno resolves 'framecodec' (and
 // 'npm:framecodec') from node_modules and type-checks against the published
 // .d.ts, as for any user. Needs `npm run build` first.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeDocExampleTests } from './doc_examples.mjs';
 import { consumerProject, root } from './pack.mjs';
 
 const here = join(root, 'test/deno');
 const dir = consumerProject('deno', ['fast-check', 'pure-rand']);
 for (const file of readdirSync(here)) if (file.endsWith('.js')) copyFileSync(join(here, file), join(dir, file));
+const examples = writeDocExampleTests(root, dir); // docs/deno.md's examples, as Deno tests
+console.log(`# ${examples} examples of docs/deno.md`);
 
 const deno = join(root, 'node_modules/.bin', process.platform === 'win32' ? 'deno.cmd' : 'deno');
 let failed = false;

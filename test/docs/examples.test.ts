@@ -28,13 +28,17 @@ const ONCE = (process.env.FRAMECODEC_BACKEND ?? 'wasm-simd') === 'wasm-simd';
 test('the README and the guides are all there', () => {
   expect(DOCUMENTS).toEqual([
     'README.md',
+    'docs/browser.md',
     'docs/cli.md',
     'docs/decoders.md',
+    'docs/deno.md',
     'docs/development.md',
     'docs/engines.md',
     'docs/guarantees.md',
+    'docs/migration.md',
     'docs/node-tcp.md',
     'docs/performance.md',
+    'docs/presets.md',
     'docs/streams.md',
   ]);
 });
