@@ -32,7 +32,7 @@ import { toBytes } from '../codec/_bytes.js';
 import type { DecodeOptions } from '../codec/decoder.js';
 import { encodeMany, encodeOne, type FrameEncoder } from '../codec/encoder.js';
 import { InvalidOptionError, takeFrames } from '../codec/errors.js';
-import { describe, objectOption, requireDecoder, requireEncoder } from '../codec/options.js';
+import { abortSignal, describe, objectOption, requireDecoder, requireEncoder } from '../codec/options.js';
 
 /**
  * What {@link framedStream} reads and writes: a pair of streams, as a Deno
@@ -178,10 +178,7 @@ export class FramedStream<T = Uint8Array> implements AsyncIterable<T> {
     const o = objectOption('options', options);
     const decoder = requireDecoder(o.decoder);
     const encoder = o.encoder === undefined ? undefined : requireEncoder(o.encoder);
-    const signal = o.signal;
-    if (signal !== undefined && !isAbortSignal(signal)) {
-      throw new InvalidOptionError('signal', `signal must be an AbortSignal, got ${describe(signal)}`);
-    }
+    const signal = abortSignal(o.signal);
     if (!isWritableStream(t.writable)) {
       throw new InvalidOptionError(
         'transport',
@@ -717,13 +714,4 @@ function isReadableStream(value: unknown): value is ReadableStream {
 
 function isWritableStream(value: unknown): value is WritableStream {
   return typeof value === 'object' && value !== null && typeof (value as WritableStream).getWriter === 'function';
-}
-
-function isAbortSignal(value: unknown): value is AbortSignal {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as AbortSignal).aborted === 'boolean' &&
-    typeof (value as AbortSignal).addEventListener === 'function'
-  );
 }
