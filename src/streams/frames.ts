@@ -125,7 +125,7 @@ export function frames<T = Uint8Array>(
       `source must be a ReadableStream or an (async) iterable of chunks, got ${describe(source)}`,
     );
   }
-  return decodeAll(chunks, decoder, signal);
+  return new FrameIterator(chunks, decoder, signal) as unknown as AsyncGenerator<T, void, undefined>;
 }
 
 // ---------------------------------------------------------------------------
@@ -149,70 +149,162 @@ interface Chunks {
  * Decodes chunk after chunk, then ends the decoder; each step only when the
  * consumer asks. An abort rejects a pending read at once (the read itself is
  * abandoned) and releases the source.
+ *
+ * A hand-written async iterator rather than an async generator: a frame already
+ * decoded is handed out by a `next()` that returns an already-resolved promise,
+ * with none of the generator machinery (about a third of the cost per frame of
+ * `yield*` over a synchronous generator inside an async one). States:
+ *
+ *   reading   frames queued from the last decode() are handed out; when none is
+ *             left, the next chunk is read and decoded (or end() at the source's end)
+ *   failing   the frames completed before a decoder error are handed out, then the
+ *             error is thrown
+ *   done      the source is released; next() gives { done: true }
  */
-async function* decodeAll<T>(
-  chunks: Chunks,
-  decoder: FrameDecoder<T>,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<T, void, undefined> {
-  let exhausted = false;
-  let released: Promise<void> | null = null;
-  const release = () => (released ??= chunks.release(!exhausted, signal?.reason));
+class FrameIterator<T> {
+  private queue: T[] = [];
+  private at = 0;
+  /** A decoder error, thrown once the frames before it have been handed out. */
+  private failure: { error: unknown } | null = null;
+  /** The source has ended and end() has run. */
+  private exhausted = false;
+  private done = false;
+  private released: Promise<void> | null = null;
+  /** Calls in flight; while there is one, calls made meanwhile run after it, in order. */
+  private busy = 0;
+  private chain: Promise<unknown> = Promise.resolve();
   /** Rejects the read in progress, if any, with the abort's reason. */
-  let abortRead: ((reason: unknown) => void) | null = null;
-  const onAbort = () => {
-    abortRead?.(signal!.reason);
-    void release();
+  private abortRead: ((reason: unknown) => void) | null = null;
+  private readonly onAbort = (): void => {
+    this.abortRead?.(this.signal!.reason);
+    void this.release();
   };
-  signal?.addEventListener('abort', onAbort);
-  try {
-    for (;;) {
-      if (signal?.aborted) throw signal.reason;
-      const pending = chunks.next();
-      const next =
-        signal === undefined
-          ? await pending
-          : await new Promise<IteratorResult<Chunk, unknown>>((resolve, reject) => {
-              abortRead = reject;
-              pending.then(resolve, reject);
-            }).finally(() => {
-              abortRead = null;
-            });
-      if (next.done) break;
-      yield* checked(
-        decodeOrYieldBeforeThrow(() => decoder.decode(next.value)),
-        signal,
-      );
+
+  constructor(
+    private readonly chunks: Chunks,
+    private readonly decoder: FrameDecoder<T>,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    signal?.addEventListener('abort', this.onAbort);
+  }
+
+  async next(): Promise<IteratorResult<T, void>> {
+    // The common case: a frame is queued and nothing else is going on.
+    if (this.busy === 0 && this.at < this.queue.length && !this.signal?.aborted) {
+      return { value: this.queue[this.at++], done: false };
     }
-    exhausted = true;
-    yield* checked(
-      decodeOrYieldBeforeThrow(() => decoder.end()),
-      signal,
+    return this.serial(() => this.step());
+  }
+
+  return(): Promise<IteratorResult<T, void>> {
+    return this.serial(async () => {
+      await this.finish();
+      return { value: undefined, done: true };
+    });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<T, void>> {
+    return this.serial(async () => {
+      await this.finish();
+      throw error;
+    });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private async step(): Promise<IteratorResult<T, void>> {
+    for (;;) {
+      if (this.done) return { value: undefined, done: true };
+      if (this.signal?.aborted) return this.fail(this.signal.reason);
+      if (this.at < this.queue.length) return { value: this.queue[this.at++], done: false };
+      if (this.failure !== null) return this.fail(this.failure.error);
+      if (this.exhausted) {
+        await this.finish();
+        return { value: undefined, done: true };
+      }
+      let next: IteratorResult<Chunk, unknown>;
+      try {
+        next = await this.read();
+      } catch (e) {
+        return this.fail(e);
+      }
+      if (next.done) {
+        this.exhausted = true;
+        this.decode(() => this.decoder.end());
+      } else {
+        const chunk = next.value;
+        this.decode(() => this.decoder.decode(chunk));
+      }
+    }
+  }
+
+  /** Queues the frames of one decoder call; on an error, those completed before it, then the error. */
+  private decode(call: () => T[]): void {
+    this.at = 0;
+    try {
+      this.queue = call();
+    } catch (e) {
+      this.queue = takeFrames<T>(e);
+      this.failure = { error: e };
+    }
+  }
+
+  /** The next chunk; with a signal, a read that an abort rejects at once. */
+  private read(): Promise<IteratorResult<Chunk, unknown>> {
+    const pending = this.chunks.next();
+    if (this.signal === undefined) return pending;
+    return new Promise<IteratorResult<Chunk, unknown>>((resolve, reject) => {
+      this.abortRead = reject;
+      pending.then(resolve, reject);
+    }).finally(() => {
+      this.abortRead = null;
+    });
+  }
+
+  private async fail(error: unknown): Promise<never> {
+    this.failure = null;
+    await this.finish();
+    throw error;
+  }
+
+  /** Done: no more frames, the abort listener removed, the source released. */
+  private async finish(): Promise<void> {
+    if (!this.done) {
+      this.done = true;
+      this.queue = [];
+      this.at = 0;
+      this.signal?.removeEventListener('abort', this.onAbort);
+    }
+    await this.release();
+  }
+
+  private release(): Promise<void> {
+    this.released ??= this.chunks.release(!this.exhausted, this.signal?.reason);
+    return this.released;
+  }
+
+  /**
+   * Runs `call` after the calls in flight, if any (as a generator queues its calls).
+   * `busy` drops before the returned promise settles, so that the caller's next
+   * `next()` can take the fast path.
+   */
+  private serial<R>(call: () => Promise<R>): Promise<R> {
+    const run = async (): Promise<R> => {
+      try {
+        return await call();
+      } finally {
+        this.busy--;
+      }
+    };
+    const result = this.busy++ === 0 ? run() : this.chain.then(run, run);
+    this.chain = result.then(
+      () => {},
+      () => {},
     );
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    await release();
+    return result;
   }
-}
-
-/** Yields `frames`; after each, when the consumer asks for the next, throws the abort's reason if aborted. */
-function* checked<T>(frames: Iterable<T>, signal: AbortSignal | undefined): Generator<T, void, undefined> {
-  for (const frame of frames) {
-    yield frame;
-    if (signal?.aborted) throw signal.reason;
-  }
-}
-
-/** Yields the frames `step` returns; if it throws, yields those it completed first, then rethrows. */
-function* decodeOrYieldBeforeThrow<T>(step: () => T[]): Generator<T, void, undefined> {
-  let out: T[];
-  try {
-    out = step();
-  } catch (e) {
-    yield* takeFrames<T>(e);
-    throw e;
-  }
-  yield* out;
 }
 
 /**
@@ -246,20 +338,21 @@ function streamChunks(stream: ReadableStream<Chunk>, preventCancel: boolean): Ch
  * `return()` only once that settles.
  */
 function iterableChunks(source: AsyncIterable<Chunk> | Iterable<Chunk>): Chunks {
+  const isAsync = typeof (source as AsyncIterable<Chunk>)[Symbol.asyncIterator] === 'function';
   let iterator: AsyncIterator<Chunk> | Iterator<Chunk> | null = null;
   let reading = false;
   const open = () =>
-    (iterator ??=
-      typeof (source as AsyncIterable<Chunk>)[Symbol.asyncIterator] === 'function'
-        ? (source as AsyncIterable<Chunk>)[Symbol.asyncIterator]()
-        : (source as Iterable<Chunk>)[Symbol.iterator]());
+    (iterator ??= isAsync
+      ? (source as AsyncIterable<Chunk>)[Symbol.asyncIterator]()
+      : (source as Iterable<Chunk>)[Symbol.iterator]());
   return {
     async next() {
       const it = open();
       reading = true;
       try {
         const r = await it.next();
-        return r.done ? r : { done: false, value: await r.value };
+        // `for await` awaits the values of a sync iterator only.
+        return r.done || isAsync ? r : { done: false, value: await r.value };
       } finally {
         reading = false;
       }
