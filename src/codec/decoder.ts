@@ -16,7 +16,7 @@ import { engine, useEngine } from '../engine/index.js';
 import { toBytes } from './_bytes.js';
 import { Carry } from './_carry.js';
 import { Ranges } from './_ranges.js';
-import { FramingError, InvalidOptionError } from './errors.js';
+import { FramingError, InvalidOptionError, takeFrames } from './errors.js';
 import type { DiscardInfo } from './options.js';
 import { describe } from './options.js';
 
@@ -303,21 +303,7 @@ export abstract class BaseDecoder implements FrameDecoder {
   }
 
   decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void, options?: DecodeOptions): number {
-    if (typeof onFrame !== 'function')
-      throw new InvalidOptionError('onFrame', `onFrame must be a function, got ${describe(onFrame)}`);
-    let frames: Uint8Array[];
-    try {
-      frames = this.decode(chunk, options);
-    } catch (e) {
-      if (e instanceof FramingError) {
-        const done = e.frames;
-        e.frames = [];
-        for (let i = 0; i < done.length; i++) onFrame(done[i]);
-      }
-      throw e;
-    }
-    for (let i = 0; i < frames.length; i++) onFrame(frames[i]);
-    return frames.length;
+    return eachFrame(() => this.decode(chunk, options), onFrame);
   }
 
   /**
@@ -495,4 +481,25 @@ function stabilize(out: Uint8Array[], memory: ArrayBufferLike): void {
     const f = out[k];
     if (f.buffer === memory) out[k] = slab.subarray(f.byteOffset - lo, f.byteOffset - lo + f.length);
   }
+}
+
+/**
+ * decodeEach() in terms of decode(): passes each frame `decode` returns to
+ * `onFrame`; when it throws, passes first the frames completed before the fault
+ * (taken from the error, so they are not delivered twice). @internal
+ */
+export function eachFrame<T>(decode: () => T[], onFrame: (frame: T) => void): number {
+  if (typeof onFrame !== 'function') {
+    throw new InvalidOptionError('onFrame', `onFrame must be a function, got ${describe(onFrame)}`);
+  }
+  let frames: T[];
+  try {
+    frames = decode();
+  } catch (e) {
+    const done = takeFrames<T>(e);
+    for (let i = 0; i < done.length; i++) onFrame(done[i]);
+    throw e;
+  }
+  for (let i = 0; i < frames.length; i++) onFrame(frames[i]);
+  return frames.length;
 }

@@ -32,10 +32,10 @@
  * `\r`) but as its own line ending.
  * @module
  */
-import type { DecodeOptions, FrameDecoder, FrameStats } from './decoder.js';
+import { type DecodeOptions, eachFrame, type FrameDecoder, type FrameStats } from './decoder.js';
 import { LineDecoder, type LineDecoderOptions } from './delimiter.js';
-import { FramingError, InvalidDataError, InvalidOptionError, takeFrames } from './errors.js';
-import { boolean, callback, type DiscardInfo, describe, objectOption, plural } from './options.js';
+import { FramingError, InvalidDataError, takeFrames } from './errors.js';
+import { boolean, callback, type DiscardInfo, objectOption, plural } from './options.js';
 
 /** Options of {@link TextLineDecoder}: those of {@link LineDecoder}, and `fatal`. */
 export interface TextLineDecoderOptions extends LineDecoderOptions {
@@ -197,17 +197,7 @@ export class TextLineDecoder implements FrameDecoder<string> {
 
   /** Feeds bytes; passes each completed line to `onFrame`; returns their number. */
   decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (line: string) => void, options?: DecodeOptions): number {
-    if (typeof onFrame !== 'function')
-      throw new InvalidOptionError('onFrame', `onFrame must be a function, got ${describe(onFrame)}`);
-    let lines: string[];
-    try {
-      lines = this.decode(chunk, options);
-    } catch (e) {
-      for (const line of takeFrames<string>(e)) onFrame(line);
-      throw e;
-    }
-    for (let i = 0; i < lines.length; i++) onFrame(lines[i]);
-    return lines.length;
+    return eachFrame(() => this.decode(chunk, options), onFrame);
   }
 
   /** Signals the end of the stream: applies `trailing` to a last line without line ending; resets. */

@@ -407,14 +407,8 @@ export class Framed<T = Uint8Array> extends EventEmitter<FramedEvents> implement
     }
     this.#decoder = next;
     this.#tracked = isTracked(next);
-    this.#queue = [];
-    this.#ends = [];
-    this.#head = 0;
-    this.#queuedBytes = 0;
-    this.#raw = [];
-    this.#rawHead = 0;
+    this.#dropQueue();
     this.#rawStart = this.#rawEnd = this.#cut = this.#taken = this.#resolved = 0;
-    this.#decodeError = undefined;
     this.#feed(held);
     for (const bytes of rest) this.#feed(bytes);
     if (this.#endOfInput && this.#decodeError === undefined) this.#endDecoder();
@@ -640,15 +634,20 @@ export class Framed<T = Uint8Array> extends EventEmitter<FramedEvents> implement
   #finish(): void {
     this.#finished = true;
     this.#discard = true;
+    this.#dropQueue();
+    this.#rawStart = this.#rawEnd;
+    this.#flow();
+  }
+
+  /** Forgets the queued frames, the raw bytes kept for them and a pending decode error. */
+  #dropQueue(): void {
     this.#queue = [];
     this.#ends = [];
     this.#head = 0;
     this.#queuedBytes = 0;
     this.#raw = [];
     this.#rawHead = 0;
-    this.#rawStart = this.#rawEnd;
     this.#decodeError = undefined;
-    this.#flow();
   }
 
   #writer(method: string): FrameEncoder {
