@@ -145,9 +145,8 @@ export class FramedStream<T = Uint8Array> implements AsyncIterable<T> {
   /** A pull is in progress (next() calls are served one at a time). */
   #pulling: Promise<unknown> | null = null;
 
-  /** Resolves to null on close() or abort: a read in progress is not waited for then. */
-  readonly #stopped: Promise<null>;
-  #stop!: () => void;
+  /** Ends the read in progress, if any, with null: close() and abort do not wait for it. */
+  #stopRead: (() => void) | null = null;
   #reader: ReadableStreamDefaultReader<Uint8Array | ArrayBuffer> | null = null;
   #buffer: Uint8Array | null = null;
 
@@ -186,9 +185,6 @@ export class FramedStream<T = Uint8Array> implements AsyncIterable<T> {
       );
     }
     this.#input = this.#takeOver(decoder);
-    this.#stopped = new Promise<null>((resolve) => {
-      this.#stop = () => resolve(null);
-    });
     this.transport = transport;
     this.#byob = byob;
     this.#decoder = decoder;
@@ -318,7 +314,7 @@ export class FramedStream<T = Uint8Array> implements AsyncIterable<T> {
     if (this.#closing !== null) return this.#closing;
     this.#closed = true;
     this.#dropFrames();
-    this.#stop();
+    this.#stopRead?.();
     this.#closing = this.#shutDown().finally(() => this.#signal?.removeEventListener('abort', this.#onAbort));
     return this.#closing;
   }
@@ -386,8 +382,13 @@ export class FramedStream<T = Uint8Array> implements AsyncIterable<T> {
       }
       let chunk: Uint8Array | null;
       try {
-        chunk = await Promise.race([this.#read(), this.#stopped]);
+        chunk = await new Promise<Uint8Array | null>((resolve, reject) => {
+          this.#stopRead = () => resolve(null);
+          this.#read().then(resolve, reject);
+        });
+        this.#stopRead = null;
       } catch (error) {
+        this.#stopRead = null;
         if (this.#aborted !== null || this.#closed) continue; // the read was cut short by abort or close
         this.#eof = this.#done = true;
         throw error;
@@ -618,7 +619,7 @@ export class FramedStream<T = Uint8Array> implements AsyncIterable<T> {
     if (this.#aborted !== null) return;
     this.#aborted = { reason, thrown: false };
     this.#dropFrames();
-    this.#stop();
+    this.#stopRead?.();
     this.#signal?.removeEventListener('abort', this.#onAbort);
     const t = this.transport;
     if (this.#byob) {
