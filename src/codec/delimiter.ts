@@ -197,11 +197,15 @@ export class DelimiterDecoder extends BaseDecoder {
     const chunkBase = this.total;
     let end = chunkBase + n;
     const largest = Math.max(WINDOW, 2 * this.set.maxLength);
-    // A call limited to a few frames (maxFrames) starts with a small window and
-    // doubles it while they are not found: it scans at most about twice the bytes
-    // it consumes, plus that first window, instead of a whole window per call.
+    // A call limited to a few frames (maxFrames) starts with a window sized for
+    // them from the last frames' length, and doubles it while they are not found:
+    // it scans about the bytes it consumes (the guess overshoots by at most the
+    // bytes of the frames it was made from), not a whole window per call.
     let window = largest;
-    if (this.budget < Infinity) window = Math.min(largest, Math.max(2 * this.set.maxLength, 8 * this.budget));
+    if (this.budget < Infinity) {
+      const guess = this.budget * (Math.ceil(this.lastLength) + this.set.maxLength);
+      window = Math.min(largest, Math.max(2 * this.set.maxLength, 8 * this.budget, guess));
+    }
     while (this.pos < end) {
       const from = this.pos;
       const wlen = Math.min(end - from, window);

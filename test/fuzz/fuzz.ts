@@ -184,7 +184,7 @@ export interface Segment {
   seed: number;
 }
 
-export type Feed = 'decode' | 'each' | 'ranges' | 'arraybuffer' | 'receive' | 'limited';
+export type Feed = 'decode' | 'each' | 'ranges' | 'arraybuffer' | 'receive' | 'limited' | 'switch';
 
 export interface Chunking {
   kind: 'whole' | 'bytes' | 'cuts' | 'sizes' | 'tail';
@@ -369,7 +369,7 @@ const chunkingArb = (profile: Profile): fc.Arbitrary<Chunking> =>
       { weight: 2, arbitrary: fc.constant(0) },
       { weight: 1, arbitrary: fc.integer({ min: 1, max: 4103 }) },
     ),
-    feed: fc.constantFrom<Feed>('decode', 'decode', 'each', 'ranges', 'arraybuffer', 'receive', 'receive', 'limited'),
+    feed: fc.constantFrom<Feed>('decode', 'decode', 'each', 'ranges', 'arraybuffer', 'receive', 'receive', 'limited', 'switch'),
   });
 
 const CONFIGS: Record<Scheme, fc.Arbitrary<Config>> = {
@@ -805,17 +805,30 @@ export const totals = {
   maxStageCase: '',
 };
 
+/** A delimiter configuration whose delimiters open the next frame. */
+function isPrefix(c: Config): boolean {
+  return (c as { disposition?: string }).disposition === 'prefix';
+}
+
 /** A decoder wrapper that checks the bounds after every call and feeds chunks the case's way. */
 class Guard implements FrameDecoder {
   calls = 0;
   failedInDecode = false;
   maxBuffered = 0;
+  /** Bytes fed so far. */
+  private fed = 0;
 
+  /**
+   * `base.at`: the stream offset at which the decoder last started a new stream
+   * (the 'switch' feed hands its bytes over with takeBuffered(), which resets it and
+   * its offsets); the outcome's offsets are shifted by it to be the stream's.
+   */
   constructor(
     readonly d: FrameDecoder,
     private readonly limit: ReturnType<typeof bounds>,
     private readonly memLimit: number,
     private readonly feed: Feed,
+    private readonly base: { at: number } = { at: 0 },
   ) {}
 
   get buffered(): number {
@@ -868,7 +881,7 @@ class Guard implements FrameDecoder {
   }
 
   decode(chunk: Uint8Array | ArrayBuffer): Uint8Array[] {
-    if (this.feed === 'limited') return this.limited(chunk as Uint8Array);
+    if (this.feed === 'limited' || this.feed === 'switch') return this.limited(chunk as Uint8Array);
     return this.call(() => this.d.decode(this.input(chunk as Uint8Array)));
   }
 
@@ -883,6 +896,8 @@ class Guard implements FrameDecoder {
   private limited(chunk: Uint8Array): Uint8Array[] {
     const n = [1, 2, 3, 7][this.calls % 4];
     const out: Uint8Array[] = [];
+    let switches = 0;
+    this.fed += chunk.length;
     return this.call(() => {
       try {
         let got = this.d.decode(chunk, { maxFrames: n });
@@ -891,13 +906,36 @@ class Guard implements FrameDecoder {
           for (const f of got) out.push(f);
           if (got.length < n) return out;
           this.calls++;
-          got = this.d.decode(undefined, { maxFrames: n });
+          // (At most two switches a chunk: each copies the rest of the stream held, as
+          // it must, and a switch at every frame would copy a large chunk quadratically.)
+          if (this.feed === 'switch' && switches++ < 2) {
+            // A switch to an identical decoder at every stop: what it was handed must
+            // be exactly the rest of the stream (takeBuffered() also resets it).
+            const buffered = this.d.buffered;
+            const rest = this.d.takeBuffered();
+            if (rest.length !== buffered) {
+              throw new Violation(`takeBuffered() gave ${rest.length} bytes, buffered was ${buffered}`);
+            }
+            if (this.d.buffered !== 0) throw new Violation(`buffered is ${this.d.buffered} after takeBuffered()`);
+            this.base.at = this.fed - rest.length;
+            got = this.d.decode(rest, { maxFrames: n });
+          } else {
+            got = this.d.decode(undefined, { maxFrames: n });
+          }
         }
       } catch (e) {
-        if (e instanceof FramingError) e.frames = [...out, ...e.frames];
+        if (e instanceof FramingError) {
+          e.frames = [...out, ...e.frames];
+          this.shift(e);
+        }
         throw e;
       }
     });
+  }
+
+  /** An error's offset, from the decoder's last new stream to the whole stream's. */
+  private shift(e: FramingError): void {
+    if (this.base.at > 0 && e.offset !== undefined) (e as { offset: number }).offset = e.offset + this.base.at;
   }
 
   decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void): number {
@@ -915,6 +953,7 @@ class Guard implements FrameDecoder {
     try {
       outcome = { frames: this.d.end() };
     } catch (error) {
+      if (error instanceof FramingError) this.shift(error);
       outcome = { error };
     }
     this.calls++;
@@ -1042,13 +1081,17 @@ export async function checkCase(k: Case, profile: Profile, cap = profile.maxInpu
     work.scanned = work.staged = 0;
     // Hard budgets (the bounds with the most frames possible, times ten): a runaway loop fails here instead of hanging.
     // (The 'limited' feed makes a call per frame at most, besides one per chunk.)
-    const calls = chunks.length + 1 + (k.chunking.feed === 'limited' ? n + 1 : 0);
-    const limited = k.chunking.feed === 'limited';
+    const limited = k.chunking.feed === 'limited' || k.chunking.feed === 'switch';
+    const calls = chunks.length + 1 + (limited ? n + 1 : 0);
     work.budget = 10 * scanBound(k.config, n, calls, n + 1, limited) + 1_000_000;
     work.stageBudget = 10 * stageBound(k.config, n, calls, n + 1, limited) + 1_000_000;
     const sink = { list: [] as Outcome['discards'] };
-    const d = makeDecoder(k.config, (bytes, offset) => sink.list.push({ bytes, offset }));
-    const g = new Guard(d, b, memLimit, k.chunking.feed);
+    const base = { at: 0 };
+    const d = makeDecoder(k.config, (bytes, offset) => sink.list.push({ bytes, offset: offset + base.at }));
+    // With 'prefix', a new stream's first frame is what precedes its first delimiter:
+    // handed over at a stop, the bytes would give an extra empty frame. Stops only.
+    const feed = k.chunking.feed === 'switch' && isPrefix(k.config) ? 'limited' : k.chunking.feed;
+    const g = new Guard(d, b, memLimit, feed, base);
     const mode = k.chunking.feed === 'each' ? true : k.chunking.feed === 'ranges' ? 'ranges' : false;
     let got: Outcome;
     try {
