@@ -3,6 +3,7 @@
  * @module
  */
 import { toBytes } from './_bytes.js';
+import { InvalidOptionError } from './errors.js';
 
 /**
  * What the stream adapters (`EncoderStream`, `encoderTransform`, `framed`) need of an encoder: every framecodec encoder has it.
@@ -46,4 +47,15 @@ export function encodeMany(encoder: FrameEncoder, payloads: Iterable<Uint8Array 
     at += f.length;
   }
   return out;
+}
+
+/**
+ * The encoder a framed connection writes with, or an InvalidOptionError naming
+ * `encoder` when it was given none: `${method}() needs an encoder: pass one to ${where}`. @internal
+ */
+export function encoderFor(encoder: FrameEncoder | undefined, method: string, where: string): FrameEncoder {
+  if (encoder === undefined) {
+    throw new InvalidOptionError('encoder', `${method}() needs an encoder: pass one to ${where}`);
+  }
+  return encoder;
 }

@@ -37,7 +37,7 @@ import type { OnReadOpts, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { part } from '../codec/_bytes.js';
 import type { DecodeOptions, FrameDecoder } from '../codec/decoder.js';
-import { encodeMany, encodeOne, type FrameEncoder } from '../codec/encoder.js';
+import { encodeMany, encodeOne, encoderFor, type FrameEncoder } from '../codec/encoder.js';
 import { InvalidOptionError, takeFrames } from '../codec/errors.js';
 import {
   boolean,
@@ -651,14 +651,9 @@ export class Framed<T = Uint8Array> extends EventEmitter<FramedEvents> implement
   }
 
   #writer(method: string): FrameEncoder {
-    if (this.#encoder === undefined) {
-      throw new InvalidOptionError(
-        'encoder',
-        `${method}() needs an encoder: pass one to framed(socket, { decoder, encoder })`,
-      );
-    }
+    const encoder = encoderFor(this.#encoder, method, 'framed(socket, { decoder, encoder })');
     this.#writable(method);
-    return this.#encoder;
+    return encoder;
   }
 
   #writable(method: string): void {

@@ -30,7 +30,7 @@
  */
 import { toBytes } from '../codec/_bytes.js';
 import type { DecodeOptions } from '../codec/decoder.js';
-import { encodeMany, encodeOne, type FrameEncoder } from '../codec/encoder.js';
+import { encodeMany, encodeOne, encoderFor, type FrameEncoder } from '../codec/encoder.js';
 import { InvalidOptionError, takeFrames } from '../codec/errors.js';
 import { abortSignal, describe, objectOption, requireDecoder, requireEncoder } from '../codec/options.js';
 
@@ -571,14 +571,9 @@ export class FramedStream<T = Uint8Array> implements AsyncIterable<T> {
   }
 
   #encoderFor(method: string): FrameEncoder {
-    if (this.#encoder === undefined) {
-      throw new InvalidOptionError(
-        'encoder',
-        `${method}() needs an encoder: pass one to framedStream(transport, { decoder, encoder })`,
-      );
-    }
+    const encoder = encoderFor(this.#encoder, method, 'framedStream(transport, { decoder, encoder })');
     this.#canWrite(method);
-    return this.#encoder;
+    return encoder;
   }
 
   #send(bytes: Uint8Array): Promise<void> {
