@@ -78,7 +78,20 @@ export class FramingError<T = Uint8Array> extends Error {
   }
 }
 
-/** A frame is longer than `maxFrameLength`, or a payload is too long for its encoder. */
+/**
+ * A frame is longer than `maxFrameLength`, or a payload is too long for its encoder.
+ *
+ * @example
+ * ```ts
+ * import { FrameTooLongError, LineDecoder } from 'framecodec';
+ * try {
+ *   new LineDecoder({ maxFrameLength: 4 }).decode(new TextEncoder().encode('ok\ntoo long'));
+ * } catch (e) {
+ *   if (!(e instanceof FrameTooLongError)) throw e;
+ *   console.log([e.code, e.offset, e.maxFrameLength, e.frames.length]); // => ["ERR_FRAME_TOO_LONG",3,4,1]
+ * }
+ * ```
+ */
 export class FrameTooLongError<T = Uint8Array> extends FramingError<T> {
   /** The frame's length when known (length-field framing), else undefined. */
   frameLength?: number;
@@ -90,14 +103,44 @@ export class FrameTooLongError<T = Uint8Array> extends FramingError<T> {
   }
 }
 
-/** A length field gives an impossible frame length. */
+/**
+ * A length field gives an impossible frame length.
+ *
+ * @example
+ * ```ts
+ * import { CorruptLengthError, LengthFieldDecoder } from 'framecodec';
+ * // The field counts the whole frame (adjustment -2), and says 1: shorter than its own 2-byte header.
+ * const decoder = new LengthFieldDecoder({ lengthFieldLength: 2, lengthAdjustment: -2 });
+ * try {
+ *   decoder.decode(new Uint8Array([0, 1]));
+ * } catch (e) {
+ *   if (!(e instanceof CorruptLengthError)) throw e;
+ *   console.log([e.code, e.offset]); // => ["ERR_CORRUPT_LENGTH",0]
+ * }
+ * ```
+ */
 export class CorruptLengthError<T = Uint8Array> extends FramingError<T> {
   constructor(message: string, options: FramingErrorOptions = {}) {
     super('ERR_CORRUPT_LENGTH', message, options);
   }
 }
 
-/** The stream ended inside a frame (`trailing: 'error'`). `partial` holds its bytes (a copy). */
+/**
+ * The stream ended inside a frame (`trailing: 'error'`). `partial` holds its bytes (a copy).
+ *
+ * @example
+ * ```ts
+ * import { LengthFieldDecoder, TruncatedFrameError } from 'framecodec';
+ * const decoder = new LengthFieldDecoder({ lengthFieldLength: 1 });
+ * decoder.decode(new Uint8Array([3, 97])); // a 3-byte frame, 1 byte of it received
+ * try {
+ *   decoder.end();
+ * } catch (e) {
+ *   if (!(e instanceof TruncatedFrameError)) throw e;
+ *   console.log([e.code, e.offset, Array.from(e.partial)]); // => ["ERR_TRUNCATED_FRAME",0,[3,97]]
+ * }
+ * ```
+ */
 export class TruncatedFrameError<T = Uint8Array> extends FramingError<T> {
   readonly partial: Uint8Array;
   constructor(message: string, partial: Uint8Array, options: FramingErrorOptions = {}) {
@@ -106,7 +149,20 @@ export class TruncatedFrameError<T = Uint8Array> extends FramingError<T> {
   }
 }
 
-/** A payload given to a `DelimiterEncoder` would be cut early by a receiver. */
+/**
+ * A payload given to a `DelimiterEncoder` would be cut early by a receiver.
+ *
+ * @example
+ * ```ts
+ * import { DelimiterEncoder, DelimiterInPayloadError } from 'framecodec';
+ * try {
+ *   new DelimiterEncoder({ delimiter: '\n' }).encode(new TextEncoder().encode('a\nb'));
+ * } catch (e) {
+ *   if (!(e instanceof DelimiterInPayloadError)) throw e;
+ *   console.log([e.code, e.position]); // => ["ERR_DELIMITER_IN_PAYLOAD",1]
+ * }
+ * ```
+ */
 export class DelimiterInPayloadError extends FramingError {
   /** Where in the payload the receiver would find a delimiter. */
   readonly position: number;
@@ -122,6 +178,17 @@ export class DelimiterInPayloadError extends FramingError {
  * resynchronises: the next line starts after its line ending); the message also
  * names the byte within the line where the invalid sequence starts. `frames` holds
  * the lines before it, as strings.
+ *
+ * @example
+ * ```ts
+ * import { InvalidDataError, TextLineDecoder } from 'framecodec';
+ * try {
+ *   new TextLineDecoder({ fatal: true }).decode(new Uint8Array([0x6f, 0x6b, 0x0a, 0xff, 0x0a]));
+ * } catch (e) {
+ *   if (!(e instanceof InvalidDataError)) throw e;
+ *   console.log([e.code, e.offset, e.frames]); // => ["ERR_INVALID_DATA",3,["ok"]]
+ * }
+ * ```
  */
 export class InvalidDataError extends FramingError<string> {
   constructor(message: string, options: FramingErrorOptions = {}) {
@@ -129,7 +196,20 @@ export class InvalidDataError extends FramingError<string> {
   }
 }
 
-/** A constructor or function option is missing, of the wrong type or out of range. */
+/**
+ * A constructor or function option is missing, of the wrong type or out of range.
+ *
+ * @example
+ * ```ts
+ * import { InvalidOptionError, LengthFieldDecoder } from 'framecodec';
+ * try {
+ *   new LengthFieldDecoder({ lengthFieldLength: 5 as never });
+ * } catch (e) {
+ *   if (!(e instanceof InvalidOptionError)) throw e;
+ *   console.log([e.code, e.option]); // => ["ERR_INVALID_OPTION","lengthFieldLength"]
+ * }
+ * ```
+ */
 export class InvalidOptionError extends FramingError {
   /** The option's name. */
   readonly option: string;
