@@ -115,8 +115,11 @@ export interface RefDelimiterOptions {
   trailing: Trailing;
 }
 
-/** Leftmost-longest, found by trying every delimiter at every position. */
-export function refDelimiter(input: Uint8Array, o: RefDelimiterOptions): Outcome {
+/**
+ * Leftmost-longest, found by trying every delimiter at every position. `starts`,
+ * when given, receives the stream offset where each frame returned starts.
+ */
+export function refDelimiter(input: Uint8Array, o: RefDelimiterOptions, starts?: number[]): Outcome {
   const s = sink();
   const n = input.length;
   const prefix = o.disposition === 'prefix';
@@ -143,6 +146,7 @@ export function refDelimiter(input: Uint8Array, o: RefDelimiterOptions): Outcome
       drop(s, nextStart - frameStart, frameStart, true);
     } else {
       out(s, input.slice(frameStart, o.disposition === 'suffix' ? p + dl : p));
+      starts?.push(frameStart);
     }
     frameStart = nextStart;
     contentStart = p + dl;
@@ -155,9 +159,71 @@ export function refDelimiter(input: Uint8Array, o: RefDelimiterOptions): Outcome
       drop(s, held, frameStart, true);
     } else {
       trail(s, input, frameStart, o.trailing);
+      if (o.trailing === 'emit') starts?.push(frameStart);
     }
   }
   return s;
+}
+
+/**
+ * A line as text outcomes hold it: JSON with every character outside printable
+ * ASCII escaped, so that a diff shows a BOM (\ufeff) or a U+FFFD (\ufffd).
+ */
+export const textFrame = (line: string): string =>
+  JSON.stringify(line).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+export interface RefTextOptions {
+  allowCR: boolean;
+  keepLineEnding: boolean;
+  maxFrameLength: number;
+  onTooLong: 'error' | 'skip';
+  trailing: Trailing;
+  fatal: boolean;
+}
+
+/**
+ * TextLineDecoder: the lines refDelimiter cuts as LineDecoder does, each decoded
+ * alone by a fresh TextDecoder('utf-8', { fatal }). A line that starts a stream
+ * (at offset 0, and at each offset in `streams`: where takeBuffered() handed the
+ * rest to a new stream) is decoded with WHATWG's own BOM handling (ignoreBOM:
+ * false drops one leading BOM); every other line with ignoreBOM: true. Under
+ * `fatal`, the first line that does not decode ends the outcome with
+ * ERR_INVALID_DATA at its first byte: the lines and dropped frames before it
+ * stay, everything after it (later lines and drops, a trailing line dropped, an
+ * error further on) never happens. Frames are lines as textFrame() shows them
+ * (not hex); `stats.bytes` counts the lines' bytes, as LineDecoder counts them.
+ */
+export function refTextLines(input: Uint8Array, o: RefTextOptions, streams: readonly number[] = []): Outcome {
+  const starts: number[] = [];
+  const split = refDelimiter(
+    input,
+    {
+      delimiters: [[0x0a], [0x0d, 0x0a], ...(o.allowCR ? [[0x0d]] : [])].map((d) => Uint8Array.from(d)),
+      disposition: o.keepLineEnding ? 'suffix' : 'discard',
+      maxFrameLength: o.maxFrameLength,
+      onTooLong: o.onTooLong,
+      trailing: o.trailing,
+    },
+    starts,
+  );
+  const s = sink();
+  const newStream = new Set([0, ...streams]);
+  for (let k = 0; k < split.frames.length; k++) {
+    const bytes = Uint8Array.from(Buffer.from(split.frames[k], 'hex'));
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: o.fatal, ignoreBOM: !newStream.has(starts[k]) }).decode(bytes);
+    } catch {
+      const bad = starts[k];
+      for (const d of split.discards) if (d.offset < bad) drop(s, d.bytes, d.offset, true);
+      return { ...s, error: { code: 'ERR_INVALID_DATA', offset: bad } };
+    }
+    s.frames.push(textFrame(text));
+    s.stats.frames++;
+    s.stats.bytes += bytes.length;
+  }
+  // Every line decoded: the split's stats, drops and error stand.
+  return { ...split, frames: s.frames };
 }
 
 export function refFixed(input: Uint8Array, frameLength: number, trailing: Trailing): Outcome {

@@ -3,7 +3,7 @@
 //
 //   FUZZ_SECONDS  how long to run (default 120)
 //   FUZZ_SEED     the first seed (default: random); each batch uses seed + k
-//   FUZZ_SCHEMES  comma-separated subset of length,delimiter,line,fixed
+//   FUZZ_SCHEMES  comma-separated subset of length,delimiter,line,fixed,text
 //
 // It keeps going after a failure (a fresh seed per batch), collects every
 // failure with fast-check's seed and path (replay with FUZZ_SEED and the printed
@@ -12,11 +12,14 @@
 import fc from 'fast-check';
 import { test } from 'vitest';
 import { init } from '../../src/index.js';
-import { caseArb, checkCase, FULL_PROFILE, hugeCaseArb, totals, type Scheme } from './fuzz.js';
+import { caseArb, checkCase, FULL_PROFILE, hugeCaseArb, SCHEMES, totals, type Scheme } from './fuzz.js';
 
 const seconds = Number(process.env.FUZZ_SECONDS ?? 120);
 const firstSeed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const schemes = (process.env.FUZZ_SCHEMES ?? 'length,delimiter,line,fixed').split(',') as Scheme[];
+const schemes = (process.env.FUZZ_SCHEMES ?? SCHEMES.join(',')).split(',') as Scheme[];
+const unknown = schemes.filter((s) => !SCHEMES.includes(s));
+if (unknown.length > 0)
+  throw new Error(`FUZZ_SCHEMES: no scheme ${unknown.join(', ')} (there are ${SCHEMES.join(', ')})`);
 const BATCH = 50;
 const HUGE_BATCH = 3;
 

@@ -27,6 +27,11 @@
 //      reset(); after end() (thrown or not) the decoder holds nothing; a reset
 //      decoder fed the same bytes again gives the same frames; a freed one throws
 //      ERR_DECODER_FREED.
+//
+// Schemes: 'length', 'fixed', 'delimiter', 'line' (LineDecoder) give bytes, and
+// an outcome's frames are hex; 'text' (TextLineDecoder) gives strings, and its
+// frames are JSON (textFrame, refTextLines, runText()): the same checks on lines of
+// random UTF-8, valid, invalid and truncated, with BOMs, under `fatal` or not.
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -38,13 +43,15 @@ import {
   init,
   LengthFieldDecoder,
   LineDecoder,
+  TextLineDecoder,
+  TruncatedFrameError,
   type FrameDecoder,
   type RangeDecoder,
 } from '../../src/index.js';
 import { NEED_HEADER, OUT_FULL, RESULT_HEADER, RESULT_RESUME, RESULT_STATUS } from '../../assembly/abi.js';
 import { engine, OUT_CAP, useEngine as selectEngine, WINDOW, type Engine } from '../../src/engine/index.js';
 import { bytewise, cut, hex, run, type Outcome } from '../_harness.js';
-import { refDelimiter, refFixed, refLengthField } from '../_reference.js';
+import { refDelimiter, refFixed, refLengthField, refTextLines, textFrame } from '../_reference.js';
 import { rng } from '../node/_tcp.js';
 
 selectEngine(); // the default engine is chosen on first use; this harness reads `engine` before any decoder exists
@@ -173,8 +180,20 @@ export interface LineConfig extends Limits {
   keepLineEnding: boolean;
 }
 
-export type Config = LengthConfig | FixedConfig | DelimiterConfig | LineConfig;
+/** TextLineDecoder: LineDecoder's options, and `fatal`. */
+export interface TextConfig extends Limits {
+  scheme: 'text';
+  allowCR: boolean;
+  keepLineEnding: boolean;
+  fatal: boolean;
+}
+
+export type Config = LengthConfig | FixedConfig | DelimiterConfig | LineConfig | TextConfig;
 export type Scheme = Config['scheme'];
+export const SCHEMES: readonly Scheme[] = ['length', 'delimiter', 'line', 'fixed', 'text'];
+
+/** What a decoder gives: bytes, or strings (TextLineDecoder). */
+export type Frame = Uint8Array | string;
 
 /** One piece of the input; `t` says what, the numbers how much and which bytes. */
 export interface Segment {
@@ -331,6 +350,15 @@ const lineConfigArb: fc.Arbitrary<LineConfig> = fc
   })
   .chain((o) => limitsArb(maxFrameArb).map((l) => ({ ...o, ...l })));
 
+const textConfigArb: fc.Arbitrary<TextConfig> = fc
+  .record({
+    scheme: fc.constant<'text'>('text'),
+    allowCR: bool,
+    keepLineEnding: bool,
+    fatal: bool,
+  })
+  .chain((o) => limitsArb(maxFrameArb).map((l) => ({ ...o, ...l })));
+
 // ---------------------------------------------------------------------------
 // Inputs.
 
@@ -350,9 +378,30 @@ const SEGMENTS: Record<Scheme, readonly string[]> = {
   fixed: ['random', 'nul'],
   delimiter: ['text', 'text', 'delim', 'delim', 'near', 'flood', 'nul', 'random'],
   line: ['text', 'text', 'delim', 'delim', 'near', 'flood', 'nul', 'random'],
+  // See textSegment().
+  text: ['mixed', 'mixed', 'mixed', 'valid', 'valid', 'utf8', 'invalid', 'bom', 'delim', 'delim', 'long', 'random'],
 };
 
-const chunkingArb = (profile: Profile): fc.Arbitrary<Chunking> =>
+/**
+ * A third of the text cases: valid UTF-8 throughout (but for a 'long' line cut
+ * inside a character), so that a `fatal` decoder also reads to the end.
+ */
+const VALID_TEXT = ['valid', 'valid', 'valid', 'utf8', 'bom', 'delim', 'delim', 'long'];
+
+const FEEDS: readonly Feed[] = [
+  'decode',
+  'decode',
+  'each',
+  'ranges',
+  'arraybuffer',
+  'receive',
+  'receive',
+  'limited',
+  'switch',
+];
+
+/** A chunking and a feed mode ('ranges' only where there is decodeRanges(): not on TextLineDecoder). */
+const chunkingArb = (profile: Profile, scheme: Scheme): fc.Arbitrary<Chunking> =>
   fc.record({
     kind: fc.constantFrom<Chunking['kind']>('whole', 'bytes', 'cuts', 'cuts', 'sizes', 'tail'),
     cuts: fc.array(fc.integer({ min: 0, max: 1_000_000 }), { maxLength: 16 }),
@@ -369,7 +418,7 @@ const chunkingArb = (profile: Profile): fc.Arbitrary<Chunking> =>
       { weight: 2, arbitrary: fc.constant(0) },
       { weight: 1, arbitrary: fc.integer({ min: 1, max: 4103 }) },
     ),
-    feed: fc.constantFrom<Feed>('decode', 'decode', 'each', 'ranges', 'arraybuffer', 'receive', 'receive', 'limited', 'switch'),
+    feed: fc.constantFrom<Feed>(...FEEDS.filter((f) => scheme !== 'text' || f !== 'ranges')),
   });
 
 const CONFIGS: Record<Scheme, fc.Arbitrary<Config>> = {
@@ -377,16 +426,30 @@ const CONFIGS: Record<Scheme, fc.Arbitrary<Config>> = {
   fixed: fixedConfigArb,
   delimiter: delimiterConfigArb,
   line: lineConfigArb,
+  text: textConfigArb,
 };
 
 /** Ordinary cases of one scheme: many segments of mixed sizes, input up to profile.maxInput. */
 export function caseArb(scheme: Scheme, profile: Profile): fc.Arbitrary<Case> {
+  const segments = (kinds: readonly string[]) =>
+    fc.array(seg(kinds, Math.min(70_000, profile.maxInput)), { minLength: 1, maxLength: 24 });
   return fc.record({
     config: CONFIGS[scheme],
-    segments: fc.array(seg(SEGMENTS[scheme], Math.min(70_000, profile.maxInput)), { minLength: 1, maxLength: 24 }),
-    chunking: chunkingArb(profile),
+    segments:
+      scheme === 'text'
+        ? withBom(
+            fc.oneof({ weight: 2, arbitrary: segments(SEGMENTS.text) }, { weight: 1, arbitrary: segments(VALID_TEXT) }),
+          )
+        : segments(SEGMENTS[scheme]),
+    chunking: chunkingArb(profile, scheme),
   });
 }
+
+/** Text: a third of the streams open with a BOM (or two, or a BOM and a line ending). */
+const withBom = (segments: fc.Arbitrary<Segment[]>) =>
+  fc
+    .tuple(fc.nat(5), fc.nat(), segments)
+    .map(([k, v, list]) => (k < 2 ? [{ t: 'bom', n: 0, v, seed: 0 }, ...list] : list));
 
 /**
  * Huge cases: one to three segments of up to profile.hugeInput bytes (floods with
@@ -404,7 +467,7 @@ export function hugeCaseArb(scheme: Scheme, profile: Profile): fc.Arbitrary<Case
       minLength: 1,
       maxLength: 3,
     }),
-    chunking: chunkingArb(profile).map((c) => ({
+    chunking: chunkingArb(profile, scheme).map((c) => ({
       ...c,
       kind: c.kind === 'bytes' ? 'tail' : c.kind,
       tail: Math.min(c.tail, 2000),
@@ -510,6 +573,7 @@ export function buildInput(k: Case, cap: number): Uint8Array {
     const n = Math.min(s.n, room);
     if (c.scheme === 'length') lengthSegment(c, s, n, push);
     else if (c.scheme === 'fixed') push(fill(n, s.seed, s.t === 'nul' ? 1 : 0));
+    else if (c.scheme === 'text') textSegment(c, s, n, room, push);
     else delimiterSegment(c.scheme === 'line' ? lineSet(c) : c.delimiters, s, n, push);
   }
   const out = new Uint8Array(Math.min(total, cap));
@@ -566,7 +630,7 @@ function lengthSegment(c: LengthConfig, s: Segment, n: number, push: (b: Uint8Ar
   }
 }
 
-function lineSet(c: LineConfig): number[][] {
+function lineSet(c: LineConfig | TextConfig): number[][] {
   return [[0x0a], [0x0d, 0x0a], ...(c.allowCR ? [[0x0d]] : [])];
 }
 
@@ -602,6 +666,158 @@ function delimiterSegment(set: number[][], s: Segment, n: number, push: (b: Uint
     case 'nul':
       push(new Uint8Array(n));
       return;
+    default:
+      push(fill(n, s.seed, s.v));
+  }
+}
+
+// Text: UTF-8, valid and not.
+
+const BOM = [0xef, 0xbb, 0xbf];
+/** Code points at the edges of UTF-8's 2-, 3- and 4-byte forms, and U+FEFF (a BOM inside a line), U+FFFD. */
+const EDGE_CHARS = [0x80, 0x7ff, 0x800, 0xd7ff, 0xe000, 0xfeff, 0xfffd, 0xffff, 0x10000, 0x10ffff];
+/** Invalid UTF-8: stray bytes, overlong forms, surrogates, beyond U+10FFFF, characters cut short. */
+const INVALID: readonly number[][] = [
+  [0x80],
+  [0xbf],
+  [0xc0, 0x80],
+  [0xc1, 0xbf],
+  [0xe0, 0x80, 0x80],
+  [0xe0, 0x9f, 0xbf],
+  [0xed, 0xa0, 0x80],
+  [0xed, 0xbf, 0xbf],
+  [0xf0, 0x8f, 0xbf, 0xbf],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf5, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xfe],
+  [0xff],
+  [0xc3],
+  [0xe2],
+  [0xe2, 0x82],
+  [0xf0],
+  [0xf0, 0x9f],
+  [0xf0, 0x9f, 0x98],
+  [0xef, 0xbb],
+];
+/** Line endings, and a lone \r (a line ending only under allowCR) in a few places. */
+const ENDINGS: readonly number[][] = [[0x0a], [0x0d, 0x0a], [0x0d], [0x0d, 0x0d, 0x0a], [0x0a, 0x0d]];
+const ASCII = [0x61, 0x62, 0x7a, 0x20, 0x09, 0x00, 0x7f];
+
+/** Writes the UTF-8 of code point `cp` (not a surrogate) at `at`; returns the next offset. */
+function putChar(out: Uint8Array, at: number, cp: number): number {
+  if (cp < 0x80) out[at++] = cp;
+  else if (cp < 0x800) {
+    out[at++] = 0xc0 | (cp >> 6);
+    out[at++] = 0x80 | (cp & 0x3f);
+  } else if (cp < 0x10000) {
+    out[at++] = 0xe0 | (cp >> 12);
+    out[at++] = 0x80 | ((cp >> 6) & 0x3f);
+    out[at++] = 0x80 | (cp & 0x3f);
+  } else {
+    out[at++] = 0xf0 | (cp >> 18);
+    out[at++] = 0x80 | ((cp >> 12) & 0x3f);
+    out[at++] = 0x80 | ((cp >> 6) & 0x3f);
+    out[at++] = 0x80 | (cp & 0x3f);
+  }
+  return at;
+}
+
+/** A random character of 2, 3 or 4 bytes, or one at an edge. */
+function randomChar(r: (n: number) => number): number {
+  switch (r(4)) {
+    case 0:
+      return 0x80 + r(0x780);
+    case 1: {
+      const cp = 0x800 + r(0xf800);
+      return cp >= 0xd800 && cp < 0xe000 ? cp + 0x800 : cp; // no surrogates
+    }
+    case 2:
+      return 0x10000 + r(0x100000);
+    default:
+      return EDGE_CHARS[r(EDGE_CHARS.length)];
+  }
+}
+
+/**
+ * The pieces of a text input:
+ * - 'valid': tokens until n bytes: ASCII, characters of 2 to 4 bytes, line
+ *   endings (one token in 4, 12, 60 or 1000, as `v` says), now and then a BOM;
+ * - 'mixed': the same, with invalid or truncated UTF-8 one token in 1000, 400,
+ *   50 or 25 (a `fatal` decoder meets long valid runs as well as early faults);
+ * - 'utf8': a line of n bytes of characters (random, or one repeated), no line ending;
+ * - 'invalid': one to four invalid or truncated sequences, some followed by ASCII;
+ * - 'bom': a BOM, two, or a BOM and a line ending (the start of one, EF BB, is in INVALID);
+ * - 'delim': a line ending (or \r's around one);
+ * - 'long': a line of maxFrameLength − 2 to maxFrameLength + 1 bytes (at most
+ *   what room is left), of ASCII or characters, padded to the byte or cut inside
+ *   a character, then mostly a line ending;
+ * - 'random': random bytes, NULs, 0xff or one repeated byte.
+ */
+function textSegment(
+  c: TextConfig,
+  s: Segment,
+  n: number,
+  room: number,
+  push: (b: Uint8Array | number[]) => void,
+): void {
+  const r = rng(s.seed);
+  switch (s.t) {
+    case 'valid':
+    case 'mixed': {
+      const ending = [4, 12, 60, 1000][s.v % 4];
+      const invalid = s.t === 'valid' ? 0 : [1000, 400, 50, 25][(s.v >> 2) % 4];
+      const ascii = [2, 4, 16][(s.v >> 4) % 3]; // of `ascii` tokens, all but one are ASCII
+      const out = new Uint8Array(n + 8);
+      let at = 0;
+      while (at < n) {
+        let piece: readonly number[] | null = null;
+        if (r(ending) === 0) piece = ENDINGS[r(3)];
+        else if (invalid > 0 && r(invalid) === 0) piece = INVALID[r(INVALID.length)];
+        else if (r(300) === 0) piece = BOM;
+        if (piece !== null) {
+          out.set(piece, at);
+          at += piece.length;
+        } else if (r(ascii) > 0) out[at++] = ASCII[r(ASCII.length)];
+        else at = putChar(out, at, randomChar(r));
+      }
+      push(out.subarray(0, at));
+      return;
+    }
+    case 'utf8': {
+      const one = s.v % 3 === 0 ? -1 : randomChar(r);
+      const out = new Uint8Array(n + 4);
+      let at = 0;
+      while (at < n) at = putChar(out, at, one < 0 ? randomChar(r) : one);
+      push(out.subarray(0, at));
+      return;
+    }
+    case 'invalid':
+      for (let k = 0; k <= s.seed % 4; k++) {
+        push(INVALID[r(INVALID.length)]);
+        if (r(2) === 0) push([0x78]);
+      }
+      return;
+    case 'bom':
+      push([[...BOM], [...BOM, ...BOM], [...BOM, 0x0a]][s.v % 3]);
+      return;
+    case 'delim':
+      push(ENDINGS[s.v % ENDINGS.length]);
+      return;
+    case 'long': {
+      const length = Math.max(0, Math.min(c.maxFrameLength - 2 + (s.v % 4), room));
+      const chars = (s.v >> 2) % 3; // 0: ASCII; 1: characters padded to the byte; 2: characters, the last one cut
+      const out = new Uint8Array(length + 4);
+      let at = 0;
+      if (chars === 0) out.fill(0x79, 0, length);
+      else {
+        while (at < (chars === 1 ? length - 3 : length)) at = putChar(out, at, randomChar(r));
+        out.fill(0x79, at, length);
+      }
+      push(out.subarray(0, length));
+      if ((s.v >> 4) % 4 !== 0) push(ENDINGS[(s.v >> 6) % 3]);
+      return;
+    }
     default:
       push(fill(n, s.seed, s.v));
   }
@@ -682,7 +898,7 @@ function cutViews(source: Uint8Array, cuts: number[]): Uint8Array[] {
 const ascii = (d: number[]) => d.every((b) => b < 0x80);
 const dedupe = (list: number[][]) => [...new Map(list.map((d) => [d.join(','), d])).values()];
 
-export function makeDecoder(c: Config, onDiscard: (bytes: number, offset: number) => void): FrameDecoder {
+export function makeDecoder(c: Config, onDiscard: (bytes: number, offset: number) => void): FrameDecoder<Frame> {
   const limits =
     'maxFrameLength' in c
       ? {
@@ -715,10 +931,17 @@ export function makeDecoder(c: Config, onDiscard: (bytes: number, offset: number
     }
     case 'line':
       return new LineDecoder({ ...limits!, allowCR: c.allowCR, keepLineEnding: c.keepLineEnding });
+    case 'text':
+      return new TextLineDecoder({ ...limits!, allowCR: c.allowCR, keepLineEnding: c.keepLineEnding, fatal: c.fatal });
   }
 }
 
-export function reference(c: Config, input: Uint8Array): Outcome {
+/**
+ * The reference outcome. `streams`: stream offsets where the 'switch' feed
+ * handed the rest to a new stream with takeBuffered() (text: a BOM there is
+ * the start of a stream's, dropped).
+ */
+export function reference(c: Config, input: Uint8Array, streams: readonly number[] = []): Outcome {
   switch (c.scheme) {
     case 'length':
       return refLengthField(input, c);
@@ -732,6 +955,8 @@ export function reference(c: Config, input: Uint8Array): Outcome {
         delimiters: lineSet(c).map((d) => Uint8Array.from(d)),
         disposition: c.keepLineEnding ? 'suffix' : 'discard',
       });
+    case 'text':
+      return refTextLines(input, c, streams);
   }
 }
 
@@ -749,6 +974,7 @@ export function reference(c: Config, input: Uint8Array): Outcome {
  *   opened the frame (L). So buffered ≤ maxFrameLength + L − 1 (+ L for 'prefix').
  *   While discarding an over-long frame only the possible delimiter start is held.
  * - fixed length: buffered ≤ frameLength − 1.
+ * - text: as lines (L = 2): a TextLineDecoder holds bytes only in its LineDecoder.
  *
  * `capacity` bounds the decoder's carry buffer (its actual allocation, whatever
  * the length field claims): the buffered bound rounded up to the carry's
@@ -767,7 +993,7 @@ export function bounds(c: Config): { buffered: number; capacity: number; header:
     case 'fixed':
       return { buffered: c.frameLength - 1, capacity: Math.max(c.frameLength, 64), header: 1 };
     default: {
-      const L = c.scheme === 'line' ? 2 : Math.max(...c.delimiters.map((d) => d.length));
+      const L = c.scheme === 'delimiter' ? Math.max(...c.delimiters.map((d) => d.length)) : 2; // line, text: \r\n
       const prefix = c.scheme === 'delimiter' && c.disposition === 'prefix';
       return {
         buffered: c.maxFrameLength + L - 1 + (prefix ? L : 0),
@@ -810,11 +1036,19 @@ function isPrefix(c: Config): boolean {
   return (c as { disposition?: string }).disposition === 'prefix';
 }
 
+/** The carry buffer that holds a decoder's bytes (a TextLineDecoder's is its LineDecoder's). */
+function carryOf(d: FrameDecoder<Frame>): { buf: Uint8Array | null } | undefined {
+  const inner = d instanceof TextLineDecoder ? (d as unknown as { lines: object }).lines : d;
+  return (inner as { carry?: { buf: Uint8Array | null } }).carry;
+}
+
 /** A decoder wrapper that checks the bounds after every call and feeds chunks the case's way. */
-class Guard implements FrameDecoder {
+class Guard implements FrameDecoder<Frame> {
   calls = 0;
   failedInDecode = false;
   maxBuffered = 0;
+  /** Stream offsets where the 'switch' feed handed the rest to a new stream. */
+  readonly streams: number[] = [];
   /** Bytes fed so far. */
   private fed = 0;
 
@@ -824,7 +1058,7 @@ class Guard implements FrameDecoder {
    * its offsets); the outcome's offsets are shifted by it to be the stream's.
    */
   constructor(
-    readonly d: FrameDecoder,
+    readonly d: FrameDecoder<Frame>,
     private readonly limit: ReturnType<typeof bounds>,
     private readonly memLimit: number,
     private readonly feed: Feed,
@@ -854,7 +1088,7 @@ class Guard implements FrameDecoder {
     const held = this.d.buffered;
     if (held > this.maxBuffered) this.maxBuffered = held;
     if (held > this.limit.buffered) throw new Violation(`buffered ${held} exceeds the bound ${this.limit.buffered}`);
-    const carry = (this.d as unknown as { carry?: { buf: Uint8Array | null } }).carry;
+    const carry = carryOf(this.d);
     if (!carry) throw new Violation('the decoder has no carry buffer any more: update bounds() in test/fuzz/fuzz.ts');
     const capacity = carry.buf?.length ?? 0;
     if (capacity > this.limit.capacity)
@@ -880,7 +1114,7 @@ class Guard implements FrameDecoder {
     }
   }
 
-  decode(chunk: Uint8Array | ArrayBuffer): Uint8Array[] {
+  decode(chunk: Uint8Array | ArrayBuffer): Frame[] {
     if (this.feed === 'limited' || this.feed === 'switch') return this.limited(chunk as Uint8Array);
     return this.call(() => this.d.decode(this.input(chunk as Uint8Array)));
   }
@@ -893,9 +1127,9 @@ class Guard implements FrameDecoder {
    * are drained (while stopped, a decoder may hold the rest of a chunk beyond
    * maxFrameLength, as the contract allows).
    */
-  private limited(chunk: Uint8Array): Uint8Array[] {
+  private limited(chunk: Uint8Array): Frame[] {
     const n = [1, 2, 3, 7][this.calls % 4];
-    const out: Uint8Array[] = [];
+    const out: Frame[] = [];
     let switches = 0;
     this.fed += chunk.length;
     return this.call(() => {
@@ -918,6 +1152,7 @@ class Guard implements FrameDecoder {
             }
             if (this.d.buffered !== 0) throw new Violation(`buffered is ${this.d.buffered} after takeBuffered()`);
             this.base.at = this.fed - rest.length;
+            this.streams.push(this.base.at);
             got = this.d.decode(rest, { maxFrames: n });
           } else {
             got = this.d.decode(undefined, { maxFrames: n });
@@ -925,7 +1160,7 @@ class Guard implements FrameDecoder {
         }
       } catch (e) {
         if (e instanceof FramingError) {
-          e.frames = [...out, ...e.frames];
+          (e as FramingError<Frame>).frames = [...out, ...e.frames];
           this.shift(e);
         }
         throw e;
@@ -938,18 +1173,18 @@ class Guard implements FrameDecoder {
     if (this.base.at > 0 && e.offset !== undefined) (e as { offset: number }).offset = e.offset + this.base.at;
   }
 
-  decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void): number {
+  decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Frame) => void): number {
     return this.call(() => this.d.decodeEach(this.input(chunk as Uint8Array), onFrame));
   }
 
   decodeRanges(chunk: Uint8Array, onFrames: (b: Uint8Array, o: Int32Array, n: number) => void): number {
-    const d = this.d as FrameDecoder & { decodeRanges?: Guard['decodeRanges'] };
+    const d = this.d as FrameDecoder<Frame> & { decodeRanges?: Guard['decodeRanges'] };
     if (typeof d.decodeRanges !== 'function') throw new Violation('decodeRanges is gone: drop the ranges feed');
     return this.call(() => (d as RangeDecoder).decodeRanges(this.input(chunk), onFrames));
   }
 
-  end(): Uint8Array[] {
-    let outcome: { frames: Uint8Array[] } | { error: unknown };
+  end(): Frame[] {
+    let outcome: { frames: Frame[] } | { error: unknown };
     try {
       outcome = { frames: this.d.end() };
     } catch (error) {
@@ -982,9 +1217,79 @@ class Guard implements FrameDecoder {
   }
 }
 
+/**
+ * run() of test/_harness.ts for a decoder of strings (that run(), typed for
+ * bytes, records frames as hex): what a user of a TextLineDecoder sees, each
+ * line as JSON (textFrame), the form refTextLines gives. (Strings cannot change
+ * once returned: no snapshots.)
+ */
+function runText(d: FrameDecoder<string>, chunks: Uint8Array[], discards: Outcome['discards'], each: boolean): Outcome {
+  const frames: string[] = [];
+  const keep = (lines: string[]) => {
+    for (const line of lines) {
+      if (typeof line !== 'string') throw new Violation(`a line came out as ${Object.prototype.toString.call(line)}`);
+      frames.push(textFrame(line));
+    }
+  };
+  let error: Outcome['error'];
+  const record = (e: unknown) => {
+    if (!(e instanceof FramingError)) throw e;
+    keep(e.frames as string[]);
+    error = { code: e.code, offset: e.offset };
+    if (e instanceof TruncatedFrameError) error.partial = hex(e.partial);
+  };
+  for (const chunk of chunks) {
+    const seen: string[] = [];
+    try {
+      if (each) {
+        const n = d.decodeEach(chunk, (line) => seen.push(line));
+        if (n !== seen.length) throw new Violation(`decodeEach returned ${n} but passed ${seen.length} lines`);
+        keep(seen);
+      } else {
+        keep(d.decode(chunk));
+      }
+    } catch (e) {
+      if (each && e instanceof FramingError) {
+        keep(seen); // passed to onFrame before the fault
+        if (e.frames.length) throw new Violation('decodeEach error carries lines it already delivered');
+      }
+      record(e);
+      break;
+    }
+  }
+  if (!error) {
+    try {
+      keep(d.end());
+    } catch (e) {
+      record(e);
+    }
+  }
+  return { frames, error, stats: { ...d.stats }, discards };
+}
+
+/** Feeds chunks, then end(), and records the outcome: run(), or runText() for a decoder of strings. */
+function observe(
+  c: Config,
+  d: FrameDecoder<Frame>,
+  chunks: Uint8Array[],
+  discards: Outcome['discards'],
+  mode: boolean | 'ranges' = false,
+): Outcome {
+  return c.scheme === 'text'
+    ? runText(d as FrameDecoder<string>, chunks, discards, mode === true)
+    : run(d as FrameDecoder, chunks, discards, mode);
+}
+
+/** A frame as outcomes show it: hex, or a line as JSON (textFrame). */
+const show = (f: Frame) => (typeof f === 'string' ? textFrame(f) : hex(f));
+
 const digest = (o: Outcome) => createHash('sha1').update(JSON.stringify(o)).digest('hex');
 const short = (s: string | undefined, n = 64) =>
-  s === undefined ? 'none' : s.length > n ? `${s.slice(0, n)}… (${s.length / 2} bytes)` : s;
+  s === undefined
+    ? 'none'
+    : s.length <= n
+      ? s
+      : `${s.slice(0, n)}… (${s.startsWith('"') ? `${s.length} characters of JSON` : `${s.length / 2} bytes`})`;
 
 /** The first difference between two outcomes, readably. */
 export function difference(got: Outcome, want: Outcome): string | null {
@@ -1095,7 +1400,7 @@ export async function checkCase(k: Case, profile: Profile, cap = profile.maxInpu
     const mode = k.chunking.feed === 'each' ? true : k.chunking.feed === 'ranges' ? 'ranges' : false;
     let got: Outcome;
     try {
-      got = run(g, chunks, sink.list, mode);
+      got = observe(k.config, g, chunks, sink.list, mode);
     } catch (e) {
       fail(
         name,
@@ -1110,7 +1415,9 @@ export async function checkCase(k: Case, profile: Profile, cap = profile.maxInpu
     totals.chunks += chunks.length;
     if (got!.error) totals.errors++;
     if (g.maxBuffered > totals.maxBuffered) totals.maxBuffered = g.maxBuffered;
-    const diff = difference(got!, want);
+    // Text under the 'switch' feed: a BOM where the rest was handed over starts a new stream's.
+    const expected = k.config.scheme === 'text' && g.streams.length > 0 ? reference(k.config, input, g.streams) : want;
+    const diff = difference(got!, expected);
     if (diff) fail(name, `outcome differs from the reference model: ${diff}`);
     const sum = digest(got!);
     if (first === null) first = sum;
@@ -1140,14 +1447,15 @@ export async function checkCase(k: Case, profile: Profile, cap = profile.maxInpu
       }
     }
     work.budget = work.stageBudget = Infinity;
-    afterRun(d, g, got!, want, input, (what) => fail(name, what));
+    afterRun(k.config, d, g, got!, want, input, (what) => fail(name, what));
   }
   if (rng(k.segments[0]?.seed ?? 0)(1000) < profile.swapShare * 1000) await swapped(k, chunks, want, fail);
 }
 
 /** Failed state, end() resets, reuse after reset() gives the same frames, free(). */
 function afterRun(
-  d: FrameDecoder,
+  c: Config,
+  d: FrameDecoder<Frame>,
   g: Guard,
   got: Outcome,
   want: Outcome,
@@ -1179,7 +1487,7 @@ function afterRun(
   // The same bytes again, in one chunk, after reset(): the same frames and error.
   d.reset();
   const before = { ...d.stats };
-  const again = run(d, [input.slice()], []);
+  const again = observe(c, d, [input.slice()], []);
   const diff = difference({ ...again, stats: want.stats, discards: want.discards }, want);
   if (diff) fail(`after reset(), the same input gives another outcome: ${diff}`);
   for (const key of Object.keys(before) as (keyof typeof before)[]) {
@@ -1213,12 +1521,12 @@ async function swapped(
   try {
     for (let i = 0; i < chunks.length; i++) {
       if (i % every === 0) await useEngine(ENGINES[e++ % ENGINES.length]);
-      for (const f of d.decode(chunks[i])) frames.push(hex(f));
+      for (const f of d.decode(chunks[i])) frames.push(show(f));
     }
-    for (const f of d.end()) frames.push(hex(f));
+    for (const f of d.end()) frames.push(show(f));
   } catch (x) {
     if (!(x instanceof FramingError)) fail('swapped', `threw something other than a FramingError: ${String(x)}`);
-    for (const f of x.frames) frames.push(hex(f));
+    for (const f of x.frames as Frame[]) frames.push(show(f));
     error = x.code;
   }
   const diff = difference(

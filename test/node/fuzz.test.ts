@@ -18,6 +18,7 @@ import {
   CI_PROFILE,
   ENGINES,
   hugeCaseArb,
+  SCHEMES,
   totals,
   useEngine,
   work,
@@ -36,10 +37,10 @@ afterAll(async () => {
   );
 });
 
-const RUNS: Record<Scheme, number> = { length: 260, delimiter: 260, line: 120, fixed: 80 };
-const HUGE_RUNS: Record<Scheme, number> = { length: 3, delimiter: 3, line: 3, fixed: 2 };
+const RUNS: Record<Scheme, number> = { length: 260, delimiter: 260, line: 120, fixed: 80, text: 120 };
+const HUGE_RUNS: Record<Scheme, number> = { length: 3, delimiter: 3, line: 3, fixed: 2, text: 2 };
 
-describe.each(['length', 'delimiter', 'line', 'fixed'] as const)('%s decoders under hostile input', (scheme) => {
+describe.each(SCHEMES)('%s decoders under hostile input', (scheme) => {
   test(`${RUNS[scheme]} random and adversarial cases: reference outcome on every engine, bounded work and memory, stable frames`, async () => {
     await fc.assert(
       fc.asyncProperty(caseArb(scheme, CI_PROFILE), (k) => checkCase(k, CI_PROFILE)),
