@@ -4,6 +4,12 @@
 //                          bench/results/latest.json, the charts and docs/performance.md
 //   npm run bench:quick    < 1 min: the scenarios the targets need, 2 rounds;
 //                          writes bench/results/quick.json (not committed)
+//   node bench/run.mjs --filter '^text/'
+//                          the scenarios whose id matches, e.g. text/64B/1460B-chunks
+//                          (scheme/frame size/chunk size); writes
+//                          bench/results/filtered.json (not committed): a partial
+//                          run replaces neither latest.json nor (without --report)
+//                          docs/performance.md; nothing merges partial runs
 //
 //   node bench/run.mjs [--quick] [--filter REGEX] [--rounds N] [--time MS]
 //                      [--out FILE] [--no-memory] [--no-build] [--report]
@@ -61,7 +67,10 @@ settings.clock = option('--clock', 'cpu');
 settings.rounds = Number(option('--rounds', settings.rounds));
 settings.time = Number(option('--time', settings.time));
 const filter = option('--filter', null);
-const out = option('--out', join(root, 'bench/results', quick ? 'quick.json' : 'latest.json'));
+const out = option(
+  '--out',
+  join(root, 'bench/results', quick ? 'quick.json' : filter ? 'filtered.json' : 'latest.json'),
+);
 const report = flag('--report') || (!quick && !filter);
 
 // Scenarios the targets need; the quick run measures only these.
@@ -69,6 +78,8 @@ const QUICK = [
   ['lines', 16, 65536],
   ['lines', 64, 65536],
   ['lines', 16384, 65536],
+  ['text', 64, 65536],
+  ['text', 64, 1460],
   ['crlf', 16, 65536],
   ['crlf', 64, 65536],
   ['len4', 64, 65536],

@@ -1,6 +1,11 @@
 // Text lines: TextLineDecoder against Node's readline, and against the plain way of
 // getting strings from framecodec (LineDecoder, then TextDecoder per line).
 //
+// The benchmark races most of these in its own way (scheme `text` of bench/run.mjs:
+// `node bench/run.mjs --filter '^text/'`, ASCII lines of 64 B, 1 KiB and 16 KiB, with
+// split2 too). This experiment keeps what it does not: lines with an 'é', the
+// splitting floor (decodeRanges) and the sketch of a minimal line iterator.
+//
 //   npx rolldown bench/experiments/text_lines.bench.ts --platform node --format esm \
 //     --file node_modules/.cache/framecodec/text_lines.bench.mjs --log-level warn \
 //     && node node_modules/.cache/framecodec/text_lines.bench.mjs [--mib 8] [--rounds 9]

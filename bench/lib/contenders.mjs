@@ -17,13 +17,31 @@
 //                     promise per frame); sink(list.subarray()) per frame.
 //   hand-written      see hand.mjs; frames to sink directly.
 //   memcpy            copies every chunk into one preallocated buffer; no frames.
+//
+// Text lines (scheme `text`, strings out), each as its users write it:
+//   framecodec (wasm-simd)        TextLineDecoder, decode(chunk) per chunk as above
+//   framecodec frames()           for await (const line of frames(Readable.from(chunks),
+//                                 new TextLineDecoder())): one promise per line
+//   LineDecoder + TextDecoder     LineDecoder.decode(chunk), then textDecoder.decode(line)
+//                                 per line: the plain way before TextLineDecoder
+//   readline (for await)          for await (const line of readline.createInterface(
+//                                 { input: Readable.from(chunks), crlfDelay: Infinity }))
+//   readline ('line' events)      the same interface, rl.on('line'), done at 'close'
+//   split2                        as above (it emits strings)
+// The two that iterate take the chunks through Readable.from(), as a file or socket
+// stream would hand them over. Deno's TextLineStream (@std/streams) is not raced:
+// it is published on jsr only, which this machine cannot reach, and nothing of it
+// is ported here.
 
+import readline from 'node:readline';
+import { Readable } from 'node:stream';
 import { IndexOfSplitter, DataViewLoop, VarintLoop, SubarrayLoop } from './hand.mjs';
 import { SCHEMES } from './scenarios.mjs';
 
 const DELIMITED = ['lines', 'byte', 'crlf', 'token'];
 const LENGTH = ['len4', 'varint'];
 const ALL = [...DELIMITED, ...LENGTH, 'fixed'];
+const TEXT = ['text'];
 
 function delimiterOf(scheme) {
   return SCHEMES[scheme].delimiter;
@@ -55,6 +73,8 @@ function framecodecDecoder(fc, scheme, frameSize) {
   switch (scheme) {
     case 'lines':
       return () => new fc.LineDecoder();
+    case 'text':
+      return () => new fc.TextLineDecoder();
     case 'byte':
     case 'crlf':
     case 'token': {
@@ -115,6 +135,22 @@ function framecodec(engine, mode) {
   };
 }
 
+/** framecodec on the wasm-simd engine, driven by `drive(fc)`, which returns what `load` returns. */
+function framecodecText(drive, extra = false) {
+  return {
+    group: 'framecodec',
+    engine: 'wasm-simd',
+    schemes: TEXT,
+    extra,
+    async load({ dist }) {
+      const fc = await import(dist);
+      if (fc.backend() !== 'wasm-simd')
+        throw new Error(`FRAMECODEC_BACKEND=wasm-simd but backend() is ${fc.backend()}`);
+      return drive(fc);
+    },
+  };
+}
+
 function handLoop(schemes, make) {
   return {
     group: 'hand-written',
@@ -134,7 +170,20 @@ function handLoop(schemes, make) {
  * the fixed-length scheme once: FixedLengthDecoder uses no engine.
  */
 export const CONTENDERS = {
-  'framecodec (wasm-simd)': framecodec('wasm-simd', 'decode'),
+  'framecodec (wasm-simd)': { ...framecodec('wasm-simd', 'decode'), schemes: [...ALL, ...TEXT] },
+  'framecodec frames() (wasm-simd)': framecodecText((fc) => () => async (chunks, sink) => {
+    for await (const line of fc.frames(Readable.from(chunks), new fc.TextLineDecoder())) sink(line);
+  }),
+  'LineDecoder + TextDecoder (wasm-simd)': framecodecText((fc) => () => (chunks, sink) => {
+    const d = new fc.LineDecoder();
+    const text = new TextDecoder();
+    for (let i = 0; i < chunks.length; i++) {
+      const lines = d.decode(chunks[i]);
+      for (let k = 0; k < lines.length; k++) sink(text.decode(lines[k]));
+    }
+    const rest = d.end();
+    for (let k = 0; k < rest.length; k++) sink(text.decode(rest[k]));
+  }),
   'framecodec (wasm)': { ...framecodec('wasm', 'decode'), schemes: [...DELIMITED, ...LENGTH] },
   'framecodec (js)': { ...framecodec('js', 'decode'), schemes: [...DELIMITED, ...LENGTH] },
   'framecodec decodeEach (wasm-simd)': { ...framecodec('wasm-simd', 'each'), extra: true },
@@ -148,13 +197,38 @@ export const CONTENDERS = {
   'varint loop': handLoop(['varint'], () => new VarintLoop()),
   'subarray loop': handLoop(['fixed'], (scn) => new SubarrayLoop(scn.frameSize)),
 
+  'readline (for await)': {
+    group: 'peer',
+    schemes: TEXT,
+    async load() {
+      return () => async (chunks, sink) => {
+        const rl = readline.createInterface({ input: Readable.from(chunks), crlfDelay: Infinity });
+        for await (const line of rl) sink(line);
+      };
+    },
+  },
+  "readline ('line' events)": {
+    group: 'peer',
+    schemes: TEXT,
+    extra: true,
+    async load() {
+      return () => (chunks, sink) =>
+        new Promise((resolve, reject) => {
+          const input = Readable.from(chunks);
+          input.on('error', reject);
+          const rl = readline.createInterface({ input, crlfDelay: Infinity });
+          rl.on('line', sink);
+          rl.on('close', resolve);
+        });
+    },
+  },
   split2: {
     group: 'peer',
-    schemes: DELIMITED,
+    schemes: [...DELIMITED, ...TEXT],
     async load() {
       const split2 = (await import('split2')).default;
       return (scn) => {
-        const matcher = scn.scheme === 'lines' ? undefined : delimiterOf(scn.scheme);
+        const matcher = scn.scheme === 'lines' || scn.scheme === 'text' ? undefined : delimiterOf(scn.scheme);
         return streamRun(() => (matcher === undefined ? split2() : split2(matcher)));
       };
     },

@@ -12,6 +12,10 @@
 // Payload bytes are printable ASCII (0x20-0x7e, from a fixed-seed PRNG), so no
 // delimiter used here ever occurs inside a payload and string-based peers see
 // valid UTF-8.
+//
+// The `text` scheme is the `lines` input with strings out: every contender returns
+// each line as a string (TextLineDecoder, readline, split2, LineDecoder + a
+// TextDecoder per line). It runs at its own frame sizes (`frameSizes`).
 
 export const PAYLOAD_BYTES = 1 << 20;
 
@@ -21,6 +25,12 @@ export const CHUNK_SIZES = [65536, 1460];
 /** The framing schemes and how a payload goes on the wire. */
 export const SCHEMES = {
   lines: { title: 'lines (\\n)', delimiter: '\n' },
+  text: {
+    title: 'text lines (\\n), strings out',
+    delimiter: '\n',
+    frameSizes: [64, 1024, 16384],
+    note: "Here framecodec (wasm-simd) is `TextLineDecoder` through `decode()`; framecodec frames() is `for await` over `frames(Readable.from(chunks), new TextLineDecoder())`, readline (for await) the same loop over `readline.createInterface({ input: Readable.from(chunks), crlfDelay: Infinity })`. Deno's `TextLineStream` is not raced: it is published on jsr only, which this machine cannot reach, and it is not a Node module.",
+  },
   byte: { title: 'single-byte delimiter (0x00)', delimiter: '\0' },
   crlf: { title: 'two-byte delimiter (\\r\\n)', delimiter: '\r\n' },
   token: { title: 'four-byte token (\\r\\n\\r\\n)', delimiter: '\r\n\r\n' },
@@ -38,12 +48,17 @@ export function sizeLabel(n) {
   return `${n}B`;
 }
 
+/** The frame sizes a scheme runs at. */
+export function frameSizesOf(scheme) {
+  return SCHEMES[scheme].frameSizes ?? FRAME_SIZES;
+}
+
 /** Every scenario of the full run. */
 export function allScenarios() {
   const out = [];
   for (const scheme of Object.keys(SCHEMES)) {
     for (const chunkSize of CHUNK_SIZES) {
-      for (const frameSize of FRAME_SIZES) out.push(makeScenario(scheme, frameSize, chunkSize));
+      for (const frameSize of frameSizesOf(scheme)) out.push(makeScenario(scheme, frameSize, chunkSize));
     }
   }
   return out;

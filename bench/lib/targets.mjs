@@ -1,7 +1,8 @@
-// The speed targets of issue 7, evaluated on one run's medians.
+// The speed targets of issues 7 and 15, evaluated on one run's medians.
 //
 // ratio = median time of the other contender / median time of framecodec on its
 // default engine (wasm-simd), both over the same input: "framecodec is N× faster".
+// A target with `of` compares that framecodec contender instead (frames() for text).
 // For the memcpy target the ratio is memcpy's time / framecodec's time, and
 // "within 2×" means ratio >= 0.5.
 import { FRAME_SIZES, scenarioId } from './scenarios.mjs';
@@ -9,8 +10,8 @@ import { FRAME_SIZES, scenarioId } from './scenarios.mjs';
 export const FC = 'framecodec (wasm-simd)';
 const K64 = 65536;
 
-function t(label, scheme, frameSize, chunkSize, vs, min) {
-  return { label, scenario: scenarioId(scheme, frameSize, chunkSize), vs, min };
+function t(label, scheme, frameSize, chunkSize, vs, min, of = FC) {
+  return { label, scenario: scenarioId(scheme, frameSize, chunkSize), of, vs, min };
 }
 
 export const TARGETS = [
@@ -40,6 +41,17 @@ export const TARGETS = [
   t('LengthFieldDecoder (4-byte) vs frame-stream, 64 B', 'len4', 64, K64, 'frame-stream', 10),
   t('LengthFieldDecoder (varint) vs it-length-prefixed, 64 B', 'varint', 64, K64, 'it-length-prefixed', 10),
   t('LengthFieldDecoder (varint) vs length-prefixed-stream, 64 B', 'varint', 64, K64, 'length-prefixed-stream', 10),
+  ...[K64, 1460].map((c) =>
+    t(
+      `frames(TextLineDecoder) vs readline, for await, 64 B lines, ${c === 1460 ? '1460 B' : '64 KiB'} chunks`,
+      'text',
+      64,
+      c,
+      'readline (for await)',
+      2,
+      'framecodec frames() (wasm-simd)',
+    ),
+  ),
   ...['lines', 'byte', 'crlf', 'token', 'len4', 'varint', 'fixed'].map((s) =>
     t(`${s}: 16 KiB frames within 2× of memcpy`, s, 16384, K64, 'memcpy (ceiling)', 0.5),
   ),
@@ -54,7 +66,7 @@ export function evaluate(byId, memory) {
   const rows = [];
   for (const target of TARGETS) {
     const r = byId[target.scenario];
-    const fc = r?.results[FC];
+    const fc = r?.results[target.of];
     const other = r?.results[target.vs];
     if (!fc || !other) continue;
     const ratio = other.median / fc.median;
