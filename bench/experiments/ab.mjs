@@ -5,7 +5,10 @@
 // median ns per frame of each pair over the rounds, and B's speed-up over A.
 //
 //   node bench/experiments/ab.mjs path/to/A/dist/index.js path/to/B/dist/index.js \
-//        [--rounds 7] [--mode decode|each|ranges] len4/256B/1460B-chunks lines/16B/64KiB-chunks ...
+//        [--rounds 7] [--mode decode|each|ranges|frames] len4/256B/1460B-chunks lines/16B/64KiB-chunks ...
+//
+// --mode frames times `for await` over frames(Readable.from(chunks), new TextLineDecoder())
+// (the contender 'framecodec frames() (wasm-simd)'): give it text/... scenarios.
 //
 // Build A apart from the working tree with `git worktree add /tmp/a <commit>`,
 // `ln -s $PWD/node_modules /tmp/a/`, `(cd /tmp/a && npm run build)`.
@@ -32,21 +35,30 @@ if (process.env.AB_CHILD) {
     decode: 'framecodec (wasm-simd)',
     each: 'framecodec decodeEach (wasm-simd)',
     ranges: 'framecodec decodeRanges (wasm-simd)',
+    frames: 'framecodec frames() (wasm-simd)',
   }[mode];
   const run = (await CONTENDERS[key].load({ dist: pathToFileURL(dist).href }))(scn);
   const input = buildInput(scn);
   let n = 0;
   const sink = () => n++;
   const range = () => n++;
+  // frames() runs return a promise: awaited (the other modes stay free of awaits).
+  const first = run(input.chunks, sink, range);
+  const isAsync = first instanceof Promise;
+  if (isAsync) await first;
   // Warm up (JIT, and the first off-heap allocations of a fresh process), then time batches.
   const warmEnd = Date.now() + 300;
-  while (Date.now() < warmEnd) run(input.chunks, sink, range);
+  while (Date.now() < warmEnd) {
+    if (isAsync) await run(input.chunks, sink, range);
+    else run(input.chunks, sink, range);
+  }
   const samples = [];
   for (let b = 0; b < 15; b++) {
     const t0 = cpuNs();
     let runs = 0;
     do {
-      run(input.chunks, sink, range);
+      if (isAsync) await run(input.chunks, sink, range);
+      else run(input.chunks, sink, range);
       runs++;
     } while (cpuNs() - t0 < 20e6);
     samples.push((cpuNs() - t0) / (runs * input.frames));

@@ -140,9 +140,10 @@ interface Chunks {
    * Lets go of the source: with `early` (the consumer stopped, a read or the
    * decoder failed, the signal was aborted) a stream is cancelled with `reason`
    * (unless preventCancel) and an iterator returned; a stream is unlocked in any
-   * case. Called once at most; never rejects.
+   * case. `reading`: a `next()` is still in progress (abandoned by an abort).
+   * Called once at most; never rejects.
    */
-  release(early: boolean, reason: unknown): Promise<void>;
+  release(early: boolean, reason: unknown, reading: boolean): Promise<void>;
 }
 
 /**
@@ -153,7 +154,11 @@ interface Chunks {
  * A hand-written async iterator rather than an async generator: a frame already
  * decoded is handed out by a `next()` that returns an already-resolved promise,
  * with none of the generator machinery (about a third of the cost per frame of
- * `yield*` over a synchronous generator inside an async one). States:
+ * `yield*` over a synchronous generator inside an async one). A `next()` that
+ * reads a chunk awaits once, the read itself: `next()` is not an async function
+ * (one returning a promise costs two more turns of the microtask queue), each
+ * call leaves the queue of calls itself (no wrapper to await), and no promise is
+ * made to chain the calls while only one is in flight. States:
  *
  *   reading   frames queued from the last decode() are handed out; when none is
  *             left, the next chunk is read and decoded (or end() at the source's end)
@@ -170,10 +175,14 @@ class FrameIterator<T> {
   private exhausted = false;
   private done = false;
   private released: Promise<void> | null = null;
-  /** Calls in flight; while there is one, calls made meanwhile run after it, in order. */
+  /** Calls in flight or waiting; while there is one, calls made meanwhile run after it, in order. */
   private busy = 0;
-  private chain: Promise<unknown> = Promise.resolve();
-  /** Rejects the read in progress, if any, with the abort's reason. */
+  /** Starts each waiting call, in order (see serial()). */
+  private waiting: (() => void)[] = [];
+  /**
+   * With a signal, while the source's `next()` is in progress: rejects the read
+   * with the abort's reason. Stays set until that `next()` settles, even after.
+   */
   private abortRead: ((reason: unknown) => void) | null = null;
   private readonly onAbort = (): void => {
     this.abortRead?.(this.signal!.reason);
@@ -188,57 +197,76 @@ class FrameIterator<T> {
     signal?.addEventListener('abort', this.onAbort);
   }
 
-  async next(): Promise<IteratorResult<T, void>> {
+  next(): Promise<IteratorResult<T, void>> {
     // The common case: a frame is queued and nothing else is going on.
     if (this.busy === 0 && this.at < this.queue.length && !this.signal?.aborted) {
-      return { value: this.queue[this.at++], done: false };
+      return Promise.resolve({ value: this.queue[this.at++], done: false });
     }
-    return this.serial(() => this.step());
+    return this.serial(this.step);
   }
 
   return(): Promise<IteratorResult<T, void>> {
     return this.serial(async () => {
-      await this.finish();
-      return { value: undefined, done: true };
+      try {
+        await this.finish();
+        return { value: undefined, done: true };
+      } finally {
+        this.leave();
+      }
     });
   }
 
   throw(error: unknown): Promise<IteratorResult<T, void>> {
-    return this.serial(async () => {
-      await this.finish();
-      throw error;
+    const result = this.serial(async (): Promise<IteratorResult<T, void>> => {
+      try {
+        await this.finish();
+        throw error;
+      } finally {
+        this.leave();
+      }
     });
+    // Handled here, as it always was: ignoring what throw() returns raises no unhandled rejection.
+    result.catch(() => {});
+    return result;
   }
 
   [Symbol.asyncIterator](): this {
     return this;
   }
 
-  private async step(): Promise<IteratorResult<T, void>> {
-    for (;;) {
-      if (this.done) return { value: undefined, done: true };
-      if (this.signal?.aborted) return this.fail(this.signal.reason);
-      if (this.at < this.queue.length) return { value: this.queue[this.at++], done: false };
-      if (this.failure !== null) return this.fail(this.failure.error);
-      if (this.exhausted) {
-        await this.finish();
-        return { value: undefined, done: true };
+  /** next() when it cannot hand out a queued frame at once; run by serial(). */
+  private readonly step = async (): Promise<IteratorResult<T, void>> => {
+    try {
+      for (;;) {
+        if (this.done) return { value: undefined, done: true };
+        if (this.signal?.aborted) return await this.fail(this.signal.reason);
+        if (this.at < this.queue.length) return { value: this.queue[this.at++], done: false };
+        if (this.failure !== null) return await this.fail(this.failure.error);
+        if (this.exhausted) {
+          await this.finish();
+          return { value: undefined, done: true };
+        }
+        let ended = false;
+        let chunk: Chunk | undefined;
+        try {
+          // The source's result is read here, so that a malformed one fails as a read.
+          const next = await this.read();
+          if (next.done) ended = true;
+          else chunk = next.value;
+        } catch (e) {
+          return await this.fail(e);
+        }
+        if (ended) {
+          this.exhausted = true;
+          this.decode(() => this.decoder.end());
+        } else {
+          this.decode(() => this.decoder.decode(chunk as Chunk));
+        }
       }
-      let next: IteratorResult<Chunk, unknown>;
-      try {
-        next = await this.read();
-      } catch (e) {
-        return this.fail(e);
-      }
-      if (next.done) {
-        this.exhausted = true;
-        this.decode(() => this.decoder.end());
-      } else {
-        const chunk = next.value;
-        this.decode(() => this.decoder.decode(chunk));
-      }
+    } finally {
+      this.leave();
     }
-  }
+  };
 
   /** Queues the frames of one decoder call; on an error, those completed before it, then the error. */
   private decode(call: () => T[]): void {
@@ -257,9 +285,16 @@ class FrameIterator<T> {
     if (this.signal === undefined) return pending;
     return new Promise<IteratorResult<Chunk, unknown>>((resolve, reject) => {
       this.abortRead = reject;
-      pending.then(resolve, reject);
-    }).finally(() => {
-      this.abortRead = null;
+      pending.then(
+        (result) => {
+          this.abortRead = null;
+          resolve(result);
+        },
+        (error) => {
+          this.abortRead = null;
+          reject(error);
+        },
+      );
     });
   }
 
@@ -281,29 +316,27 @@ class FrameIterator<T> {
   }
 
   private release(): Promise<void> {
-    this.released ??= this.chunks.release(!this.exhausted, this.signal?.reason);
+    // Calls are serial, so the source can still be reading only when an abort
+    // cut its read short (abortRead is set until that read settles).
+    this.released ??= this.chunks.release(!this.exhausted, this.signal?.reason, this.abortRead !== null);
     return this.released;
   }
 
   /**
-   * Runs `call` after the calls in flight, if any (as a generator queues its calls).
-   * `busy` drops before the returned promise settles, so that the caller's next
-   * `next()` can take the fast path.
+   * Runs `call` at once if no call is in flight, else after those in flight and
+   * waiting (as a generator queues its calls). `call` must end with `leave()`,
+   * in a `finally`: `busy` then drops before the returned promise settles, so
+   * that the caller's next `next()` can take the fast path.
    */
   private serial<R>(call: () => Promise<R>): Promise<R> {
-    const run = async (): Promise<R> => {
-      try {
-        return await call();
-      } finally {
-        this.busy--;
-      }
-    };
-    const result = this.busy++ === 0 ? run() : this.chain.then(run, run);
-    this.chain = result.then(
-      () => {},
-      () => {},
-    );
-    return result;
+    if (this.busy++ === 0) return call();
+    return new Promise<void>((start) => this.waiting.push(start)).then(call);
+  }
+
+  /** Ends a call run by serial(): starts the first waiting call, if any. */
+  private leave(): void {
+    this.busy--;
+    this.waiting.shift()?.();
   }
 }
 
@@ -333,31 +366,33 @@ function streamChunks(stream: ReadableStream<Chunk>, preventCancel: boolean): Ch
 
 /**
  * The chunks of an async or sync iterable (a sync one's values are awaited, as
- * `for await` does). Released early, its iterator's `return()` is called, and
- * awaited unless a `next()` is still in progress: an async generator runs
- * `return()` only once that settles.
+ * `for await` does). An async iterator's results are passed on as they come,
+ * with no await of ours in between. Released early, its iterator's `return()` is
+ * called, and awaited unless a `next()` is still in progress: an async generator
+ * runs `return()` only once that settles.
  */
 function iterableChunks(source: AsyncIterable<Chunk> | Iterable<Chunk>): Chunks {
   const isAsync = typeof (source as AsyncIterable<Chunk>)[Symbol.asyncIterator] === 'function';
   let iterator: AsyncIterator<Chunk> | Iterator<Chunk> | null = null;
-  let reading = false;
   const open = () =>
     (iterator ??= isAsync
       ? (source as AsyncIterable<Chunk>)[Symbol.asyncIterator]()
       : (source as Iterable<Chunk>)[Symbol.iterator]());
   return {
-    async next() {
-      const it = open();
-      reading = true;
-      try {
-        const r = await it.next();
-        // `for await` awaits the values of a sync iterator only.
-        return r.done || isAsync ? r : { done: false, value: await r.value };
-      } finally {
-        reading = false;
-      }
-    },
-    async release(early) {
+    next: isAsync
+      ? () => {
+          try {
+            return Promise.resolve(open().next());
+          } catch (e) {
+            return Promise.reject(e);
+          }
+        }
+      : async () => {
+          const r = await open().next();
+          // `for await` awaits the values of a sync iterator only.
+          return r.done ? r : { done: false, value: await r.value };
+        },
+    async release(early, _reason, reading) {
       if (!early) return;
       const done = Promise.resolve()
         .then(() => open().return?.())
