@@ -123,7 +123,8 @@ function maxFrames(options: DecodeOptions | undefined): number {
   return n;
 }
 
-const disposeSymbol: typeof Symbol.dispose =
+/** `Symbol.dispose` where the runtime has it (else its registered stand-in). @internal */
+export const disposeSymbol: typeof Symbol.dispose =
   (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
 /**

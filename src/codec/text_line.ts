@@ -32,7 +32,8 @@
  * `\r`) but as its own line ending.
  * @module
  */
-import { type DecodeOptions, eachFrame, type FrameDecoder, type FrameStats } from './decoder.js';
+import { part } from './_bytes.js';
+import { type DecodeOptions, disposeSymbol, eachFrame, type FrameDecoder, type FrameStats } from './decoder.js';
 import { LineDecoder, type LineDecoderOptions } from './delimiter.js';
 import { FramingError, InvalidDataError, takeFrames } from './errors.js';
 import { boolean, callback, type DiscardInfo, objectOption, plural } from './options.js';
@@ -75,9 +76,6 @@ const strict = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
 const NO_LINES: string[] = [];
 const NONE: DiscardInfo[] = [];
 
-/** As BaseDecoder's: `Symbol.dispose` where the runtime has it. */
-const disposeSymbol: typeof Symbol.dispose =
-  (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
 /** Offsets of the lines decode()/end() returned, reused from call to call. */
 let scratch = new Int32Array(64);
@@ -85,10 +83,6 @@ let scratch = new Int32Array(64);
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** A plain view of bytes[from, to) (no species constructor on a Node Buffer). */
-function view(bytes: Uint8Array, from: number, to: number): Uint8Array {
-  return new Uint8Array(bytes.buffer, bytes.byteOffset + from, to - from);
-}
 
 /**
  * Splits a stream into lines as {@link LineDecoder} does (on `\n` and `\r\n`, and a
@@ -417,10 +411,10 @@ export class TextLineDecoder implements FrameDecoder<string> {
       const lo = offsets[0];
       const hi = offsets[2 * count - 1];
       let text: string | null = null;
-      if (!this.fatal) text = lenient.decode(view(bytes, lo, hi));
+      if (!this.fatal) text = lenient.decode(part(bytes, lo, hi));
       else {
         try {
-          text = strict.decode(view(bytes, lo, hi));
+          text = strict.decode(part(bytes, lo, hi));
         } catch {
           // Somewhere invalid: line by line below finds the line.
         }
@@ -441,7 +435,7 @@ export class TextLineDecoder implements FrameDecoder<string> {
         if (done > 0) this.outBytes += bytesOut;
       }
     }
-    for (let i = done; i < count && this.bad < 0; i++) this.addLine(view(bytes, offsets[2 * i], offsets[2 * i + 1]));
+    for (let i = done; i < count && this.bad < 0; i++) this.addLine(part(bytes, offsets[2 * i], offsets[2 * i + 1]));
   };
 
   /**

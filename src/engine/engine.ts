@@ -54,6 +54,7 @@ import {
   RESULT_STATUS,
   RESULT_VALUE,
 } from '../../assembly/abi.js';
+import { part } from '../codec/_bytes.js';
 
 export type Backend = 'wasm-simd' | 'wasm' | 'js';
 
@@ -285,7 +286,7 @@ export class Engine {
     if (chunk.buffer === u8.buffer) {
       const at = chunk.byteOffset + c;
       if (tailLen === 0) return at;
-      u8.set(view(tail!, tailFrom, tailFrom + tailLen), at - tailLen);
+      u8.set(part(tail!, tailFrom, tailFrom + tailLen), at - tailLen);
       return at - tailLen;
     }
     this.reserveStage(tailLen + take);
@@ -295,7 +296,7 @@ export class Engine {
     if (take < 16) {
       for (let j = 0; j < take; j++) dst[stage + tailLen + j] = chunk[c + j];
     } else {
-      dst.set(view(chunk, c, c + take), stage + tailLen);
+      dst.set(part(chunk, c, c + take), stage + tailLen);
     }
     return stage;
   }
@@ -366,9 +367,4 @@ export class Engine {
   get memoryBytes(): number {
     return this.memory.buffer.byteLength;
   }
-}
-
-/** A plain Uint8Array view of a[from, to) (no species constructor, unlike subarray on a Buffer). */
-function view(a: Uint8Array, from: number, to: number): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset + from, to - from);
 }
