@@ -76,13 +76,11 @@ const strict = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
 const NO_LINES: string[] = [];
 const NONE: DiscardInfo[] = [];
 
-
 /** Offsets of the lines decode()/end() returned, reused from call to call. */
 let scratch = new Int32Array(64);
 
 const LF = 0x0a;
 const CR = 0x0d;
-
 
 /**
  * Splits a stream into lines as {@link LineDecoder} does (on `\n` and `\r\n`, and a
