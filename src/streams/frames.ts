@@ -135,6 +135,11 @@ type Chunk = Uint8Array | ArrayBuffer;
 
 /** A source of chunks, read one at a time, and how to let go of it. */
 interface Chunks {
+  /**
+   * The next chunk when the source can give it without waiting (a sync iterable,
+   * a Node stream with chunks buffered); otherwise undefined, and `next()` reads.
+   */
+  ready(): IteratorResult<Chunk, unknown> | undefined;
   next(): Promise<IteratorResult<Chunk, unknown>>;
   /**
    * Lets go of the source: with `early` (the consumer stopped, a read or the
@@ -250,34 +255,30 @@ class FrameIterator<T> {
         let chunk: Chunk | undefined;
         try {
           // The source's result is read here, so that a malformed one fails as a read.
-          const next = await this.read();
+          const next = this.chunks.ready() ?? (await this.read());
           if (next.done) ended = true;
           else chunk = next.value;
         } catch (e) {
           return await this.fail(e);
         }
-        if (ended) {
-          this.exhausted = true;
-          this.decode(() => this.decoder.end());
-        } else {
-          this.decode(() => this.decoder.decode(chunk as Chunk));
+        // The frames of one decoder call; on an error, those completed before it, then the error.
+        this.at = 0;
+        try {
+          if (ended) {
+            this.exhausted = true;
+            this.queue = this.decoder.end();
+          } else {
+            this.queue = this.decoder.decode(chunk);
+          }
+        } catch (e) {
+          this.queue = takeFrames<T>(e);
+          this.failure = { error: e };
         }
       }
     } finally {
       this.leave();
     }
   };
-
-  /** Queues the frames of one decoder call; on an error, those completed before it, then the error. */
-  private decode(call: () => T[]): void {
-    this.at = 0;
-    try {
-      this.queue = call();
-    } catch (e) {
-      this.queue = takeFrames<T>(e);
-      this.failure = { error: e };
-    }
-  }
 
   /** The next chunk; with a signal, a read that an abort rejects at once. */
   private read(): Promise<IteratorResult<Chunk, unknown>> {
@@ -349,6 +350,7 @@ class FrameIterator<T> {
 function streamChunks(stream: ReadableStream<Chunk>, preventCancel: boolean): Chunks {
   let reader: ReadableStreamDefaultReader<Chunk> | null = null;
   return {
+    ready: () => undefined,
     next() {
       reader ??= stream.getReader();
       return reader.read();
@@ -366,10 +368,14 @@ function streamChunks(stream: ReadableStream<Chunk>, preventCancel: boolean): Ch
 
 /**
  * The chunks of an async or sync iterable (a sync one's values are awaited, as
- * `for await` does). An async iterator's results are passed on as they come,
- * with no await of ours in between. Released early, its iterator's `return()` is
- * called, and awaited unless a `next()` is still in progress: an async generator
- * runs `return()` only once that settles.
+ * `for await` does, when they are promises: others are taken as they are, with no
+ * wait). An async iterator's results are passed on as they come, with no await of
+ * ours in between. A Node `Readable` whose iterator is the stock one (it reads
+ * with `read()` and waits for `'readable'`) is read with `read()` directly while
+ * it has chunks buffered, once its iterator has started (and listens for errors):
+ * a chunk then costs no turn of an async generator. Released early, its
+ * iterator's `return()` is called, and awaited unless a `next()` is still in
+ * progress: an async generator runs `return()` only once that settles.
  */
 function iterableChunks(source: AsyncIterable<Chunk> | Iterable<Chunk>): Chunks {
   const isAsync = typeof (source as AsyncIterable<Chunk>)[Symbol.asyncIterator] === 'function';
@@ -378,31 +384,81 @@ function iterableChunks(source: AsyncIterable<Chunk> | Iterable<Chunk>): Chunks 
     (iterator ??= isAsync
       ? (source as AsyncIterable<Chunk>)[Symbol.asyncIterator]()
       : (source as Iterable<Chunk>)[Symbol.iterator]());
-  return {
-    next: isAsync
-      ? () => {
-          try {
-            return Promise.resolve(open().next());
-          } catch (e) {
-            return Promise.reject(e);
-          }
-        }
-      : async () => {
-          const r = await open().next();
-          // `for await` awaits the values of a sync iterator only.
-          return r.done ? r : { done: false, value: await r.value };
-        },
-    async release(early, _reason, reading) {
-      if (!early) return;
-      const done = Promise.resolve()
-        .then(() => open().return?.())
-        .then(
-          () => {},
-          () => {},
-        );
-      if (!reading) await done;
-    },
+  const release = async (early: boolean, _reason: unknown, reading: boolean) => {
+    if (!early) return;
+    const done = Promise.resolve()
+      .then(() => open().return?.())
+      .then(
+        () => {},
+        () => {},
+      );
+    if (!reading) await done;
   };
+  if (!isAsync) {
+    // A result whose value is a promise, left for next() to await.
+    let thenable: IteratorResult<unknown> | null = null;
+    return {
+      ready() {
+        const r = (open() as Iterator<unknown>).next();
+        if (r.done || !isThenable(r.value)) return r as IteratorResult<Chunk, unknown>;
+        thenable = r;
+        return undefined;
+      },
+      async next() {
+        const r = thenable!;
+        thenable = null;
+        return { done: false, value: (await r.value) as Chunk };
+      },
+      release,
+    };
+  }
+  const stream = nodeReadable(source);
+  let started = false;
+  return {
+    ready() {
+      if (!started || stream === null || stream.destroyed) return undefined;
+      const chunk = stream.read();
+      return chunk === null ? undefined : { done: false, value: chunk };
+    },
+    next() {
+      started = true;
+      try {
+        return Promise.resolve((open() as AsyncIterator<Chunk>).next());
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    release,
+  };
+}
+
+/** What frames() uses of a Node `Readable`. */
+interface NodeReadable {
+  readonly destroyed: boolean;
+  read(): Chunk | null;
+}
+
+/**
+ * `source` as a Node `Readable` (or a Duplex, a socket) whose async iterator is
+ * `Readable.prototype`'s, which reads with `read()`; else null. Recognised by
+ * shape, without importing Node: the object on its prototype chain that owns
+ * `Symbol.asyncIterator` also owns `read`, `unshift` and `wrap`.
+ */
+function nodeReadable(source: object): NodeReadable | null {
+  const s = source as Partial<NodeReadable> & { readableLength?: unknown };
+  if (typeof s.read !== 'function' || typeof s.readableLength !== 'number') return null;
+  let owner: object | null = source;
+  while (owner !== null && !Object.hasOwn(owner, Symbol.asyncIterator)) owner = Object.getPrototypeOf(owner);
+  if (owner === null || !['read', 'unshift', 'wrap'].every((k) => Object.hasOwn(owner!, k))) return null;
+  return s as NodeReadable;
+}
+
+function isThenable(value: unknown): boolean {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 function isReadableStream<T>(source: unknown): source is ReadableStream<T> {
