@@ -17,9 +17,13 @@
 // and forgotten (a new one starts), since copying would cost more than the
 // allocation it saves. Growth is geometric (linear total copying) but capped by
 // `limit`, the most the frame can need. A caller that knows the frame's length
-// (a parsed header) passes it as `hint`: once an eighth of the frame has arrived
-// the scratch is allocated at that length, once, so an untrusted length field
-// never makes it allocate more than eight times the bytes that actually arrived.
+// (a parsed header, a fixed record size) passes it as `hint`: once an eighth of
+// the frame has arrived, the frame's own buffer is allocated at exactly that
+// length (from the slab when small), the
+// bytes go straight into it, and it is handed out as the frame: one copy per
+// byte, as a hand-written loop that trusts the header. The eighth keeps an
+// untrusted length field from making a decoder allocate more than eight times
+// the bytes that actually arrived.
 
 import { part } from './_bytes.js';
 
@@ -59,22 +63,39 @@ export class Carry {
   len = 0;
   /** A view of `buf` was handed out: read it, but write only into a new buffer. */
   shared = false;
+  /**
+   * `buf` is the frame's own buffer, exactly its length (see `hint`): once full it
+   * is handed out as the frame, not copied. (A slab piece: what is handed out
+   * short of full is a copy, so that a frame never shares a buffer with another.)
+   */
+  private exact = false;
+  /** While `buf` is exact: the scratch it replaced, for the frames after this one. */
+  private spare: Uint8Array<ArrayBuffer> | null = null;
 
   /**
    * Appends src[from, to). `limit` caps the capacity grown for this frame; `hint`
-   * is a likely final length (the frame's length when known, or the last frame's).
+   * is a likely final length (the frame's length when known, or the last frame's);
+   * with `exact`, `hint` is the frame's length for certain (a parsed header).
    */
-  append(src: Uint8Array, from: number, to: number, limit = Infinity, hint = 0): void {
+  append(src: Uint8Array, from: number, to: number, limit = Infinity, hint = 0, exact = false): void {
     const n = to - from;
     if (n <= 0) return;
     const need = this.len + n;
     let buf = this.buf;
-    if (buf === null || need > buf.length || this.shared) {
-      const grown = Math.max(need, this.len * 2, 64, need * 8 >= hint ? hint : 0);
-      const next = new Uint8Array(Math.min(grown, Math.max(need, limit)));
+    const sized = need * 8 >= hint && need <= hint;
+    if (buf === null || need > buf.length || this.shared || (exact && sized && !this.exact)) {
+      let next: Uint8Array<ArrayBuffer>;
+      if (exact && sized) {
+        next = frameBuffer(hint);
+      } else {
+        const grown = Math.max(need, this.len * 2, 64, sized ? hint : 0);
+        next = new Uint8Array(Math.min(grown, Math.max(need, limit)));
+      }
       if (buf !== null && this.len > 0) next.set(buf.subarray(0, this.len));
+      if (exact && sized && buf !== null && !this.shared && !this.exact) this.spare = buf;
       this.buf = buf = next;
       this.shared = false;
+      this.exact = exact && sized;
     }
     if (n < 16) {
       for (let i = 0; i < n; i++) buf[this.len + i] = src[from + i];
@@ -97,6 +118,13 @@ export class Carry {
    */
   handOut(from: number, to: number): Uint8Array {
     if (this.buf === null) return new Uint8Array(0);
+    if (this.exact) {
+      if (to === this.buf.length) {
+        this.shared = true;
+        return from === 0 ? this.buf : part(this.buf, from, to);
+      }
+      return this.buf.slice(from, to);
+    }
     if (to - from <= SLAB_MAX) {
       const frame = frameBuffer(to - from);
       frame.set(this.buf.subarray(from, to));
@@ -118,9 +146,10 @@ export class Carry {
       this.len = 0;
       return;
     }
-    if (this.shared) {
+    if (this.shared || this.exact) {
       this.buf = this.buf!.slice(n, this.len);
       this.shared = false;
+      this.exact = false;
     } else {
       this.buf!.copyWithin(0, n, this.len);
     }
@@ -129,16 +158,21 @@ export class Carry {
 
   /** Forgets the held bytes; the scratch is kept for the next frame unless it was handed out. */
   clear(): void {
-    if (this.shared) this.buf = null;
+    if (this.exact) this.buf = this.spare;
+    else if (this.shared) this.buf = null;
+    this.spare = null;
     this.len = 0;
     this.shared = false;
+    this.exact = false;
   }
 
   /** Forgets the held bytes and the scratch. */
   release(): void {
     this.buf = null;
+    this.spare = null;
     this.len = 0;
     this.shared = false;
+    this.exact = false;
   }
 
   /**
@@ -148,7 +182,9 @@ export class Carry {
    * by doubling, and one over SLAB_MAX is handed out with its frame, not kept.)
    */
   settle(): void {
-    if (this.len === 0) this.buf = null;
+    if (this.len > 0) return;
+    this.buf = null;
+    this.spare = null;
   }
 }
 

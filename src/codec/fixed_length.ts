@@ -15,7 +15,6 @@
  * counter over the chunk.
  * @module
  */
-import { concat } from './_carry.js';
 import { payloadList, toBytes } from './_bytes.js';
 import { BaseDecoder, PRESIZE_FROM } from './decoder.js';
 import { FrameTooLongError, InvalidOptionError, TruncatedFrameError } from './errors.js';
@@ -83,13 +82,9 @@ export class FixedLengthDecoder extends BaseDecoder {
     let i = 0;
     if (carry.len > 0) {
       const need = size - carry.len;
-      if (n < need) {
-        carry.append(chunk, 0, n, size);
-        return n;
-      }
-      const frame = concat(carry.buf!, 0, carry.len, chunk, 0, need);
-      this.put(out, frame, 0, size);
-      carry.clear();
+      carry.append(chunk, 0, Math.min(n, need), size, size, true);
+      if (n < need) return n;
+      this.putFrame(out, carry.take());
       this.frameStart += size;
       this.tracked(this.frameStart);
       i = need;
@@ -112,7 +107,7 @@ export class FixedLengthDecoder extends BaseDecoder {
     this.stats.bytes += count * size;
     this.frameStart += count * size;
     if (this.budget === 0) return i; // stopped at a record boundary: the rest waits
-    if (i < n) carry.append(chunk, i, n, size);
+    if (i < n) carry.append(chunk, i, n, size, size, true);
     return n;
   }
 

@@ -253,7 +253,7 @@ export class LengthFieldDecoder extends BaseDecoder {
         i = this.scan(chunk, i, out);
       } else if (this.state === BODY) {
         const take = Math.min(this.frameLength - this.carry.len, n - i);
-        this.carry.append(chunk, i, i + take, this.frameLength, this.frameLength);
+        this.carry.append(chunk, i, i + take, this.frameLength, this.frameLength, true);
         i += take;
         if (this.carry.len < this.frameLength) break;
         const skip = this.strip < 0 ? this.headerLength : this.strip;
