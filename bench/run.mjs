@@ -11,6 +11,11 @@
 //                          run replaces neither latest.json nor (without --report)
 //                          docs/performance.md; nothing merges partial runs
 //
+//   node bench/run.mjs --charts-only bench/results/latest.json [--charts-dir DIR]
+//                          no run: redraws the charts of a results file (into
+//                          bench/results/, or DIR) and, with --report, rewrites
+//                          docs/performance.md from it
+//
 //   node bench/run.mjs [--quick] [--filter REGEX] [--rounds N] [--time MS]
 //                      [--out FILE] [--no-memory] [--no-build] [--report]
 //                      [--ref GIT-REF | --dist DIR] [--clock cpu|wall]
@@ -43,7 +48,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CONTENDERS, contendersFor } from './lib/contenders.mjs';
 import { allScenarios, buildInput, makeScenario, PAYLOAD_BYTES } from './lib/scenarios.mjs';
-import { evaluate, FC } from './lib/targets.mjs';
+import { versionOf } from './lib/drivers.mjs';
+import { describe, evaluate, FC, familyOf } from './lib/targets.mjs';
 import { writeCharts } from './lib/chart.mjs';
 import { writeReport } from './lib/report.mjs';
 
@@ -54,6 +60,15 @@ const option = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
 };
+
+const chartsOnly = option('--charts-only', null);
+if (chartsOnly) {
+  const data = JSON.parse(readFileSync(chartsOnly, 'utf8'));
+  for (const f of await writeCharts(data, option('--charts-dir', join(root, 'bench/results'))))
+    console.log(`chart: ${f}`);
+  if (flag('--report')) console.log(`report: ${writeReport(data, join(root, 'docs/performance.md'))}`);
+  process.exit(0);
+}
 
 const quick = flag('--quick');
 const settings = quick
@@ -86,6 +101,8 @@ const QUICK = [
   ['len4', 64, 1460],
   ['len4', 16384, 65536],
   ['varint', 64, 65536],
+  ['grpc', 64, 65536],
+  ['mongo', 64, 65536],
 ];
 
 let scenarios = quick ? QUICK.map(([s, f, c]) => makeScenario(s, f, c)) : allScenarios();
@@ -174,6 +191,12 @@ const meta = {
   nproc: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()),
   loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
   payloadBytes: PAYLOAD_BYTES,
+  // The installed version of every package raced (npm name -> version).
+  packages: Object.fromEntries(
+    [...new Set(Object.values(CONTENDERS).flatMap((c) => (c.package ? [c.package] : [])))]
+      .sort()
+      .map((name) => [name, versionOf(name)]),
+  ),
   ...settings,
 };
 
@@ -350,10 +373,20 @@ const targets = evaluate(
   memory?.rows.filter((r) => r.partial > 0),
 );
 console.log('targets (median ratios of this run; reported, not enforced):');
-for (const t of targets) {
-  const measured = t.scenario === 'memory' ? `${fmt(t.perDecoder)} B` : `${fmt(t.ratio, 2)}×`;
-  const goal = t.scenario === 'memory' ? `< ${fmt(t.max)} B` : `>= ${t.min}×`;
-  console.log(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.label.padEnd(72)} ${measured.padStart(9)}  (target ${goal})`);
+const targetLine = (t) => {
+  const { measured, goal } = describe(t);
+  return `  ${t.pass ? 'PASS' : 'MISS'}  ${t.label.padEnd(80)} ${measured.padStart(9)}  (target ${goal})`;
+};
+if (targets.length <= 60) {
+  for (const t of targets) console.log(targetLine(t));
+} else {
+  // A long run: how many each family met, then every miss.
+  const families = new Map();
+  for (const t of targets) families.set(familyOf(t), [...(families.get(familyOf(t)) ?? []), t]);
+  for (const [family, rows] of families) {
+    console.log(`  ${family.padEnd(48)} ${rows.filter((t) => t.pass).length} of ${rows.length} met`);
+  }
+  for (const t of targets.filter((t) => !t.pass)) console.log(targetLine(t));
 }
 const missed = targets.filter((t) => !t.pass).length;
 console.log(`\n${targets.length - missed} of ${targets.length} targets met. ${fmt((Date.now() - started) / 1000)} s.`);
@@ -365,6 +398,6 @@ const data = { meta, scenarios: results, memory, targets };
 writeFileSync(out, JSON.stringify(data, null, 1) + '\n');
 console.log(`results: ${out}`);
 if (report) {
-  for (const f of writeCharts(data, join(root, 'bench/results'))) console.log(`chart: ${f}`);
+  for (const f of await writeCharts(data, join(root, 'bench/results'))) console.log(`chart: ${f}`);
   console.log(`report: ${writeReport(data, join(root, 'docs/performance.md'))}`);
 }

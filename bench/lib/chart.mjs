@@ -1,141 +1,224 @@
-// Charts of a results file as standalone SVG: one file per chunk size, one row of
-// panels per framing scheme, MB/s (left) and frames/s (right) against frame size.
-// Both axes are logarithmic. No dependencies: the SVG is written by hand.
+// Charts of a results file, as standalone SVG drawn by Vega-Lite (rendered in Node
+// by Vega, no canvas needed): one file per chunk size, one panel per framing scheme,
+// MB/s against frame size, both axes logarithmic.
+//
+// Every contender keeps one look in every panel: colour, line dash, line width and
+// point shape (STYLE). framecodec is drawn in blues, the peers and drivers in other
+// colours with solid lines, the hand-written loops in black dashes and the memcpy
+// ceiling in grey dashes. Each panel has its own legend, listing its contenders
+// from the fastest to the slowest at the largest frame size, i.e. in the order of
+// the line ends.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
 import { FRAME_SIZES, SCHEMES, sizeLabel } from './scenarios.mjs';
 
+const HAND = { color: '#000000', dash: [6, 4], width: 2.5, shape: 'square' };
 const STYLE = {
-  'framecodec (wasm-simd)': { color: '#1f5fbf', width: 3 },
-  'framecodec (wasm)': { color: '#6f9be0', width: 2 },
-  'framecodec (js)': { color: '#19a1a1', width: 2 },
-  'framecodec decodeEach (wasm-simd)': { color: '#1f5fbf', width: 2, dash: '6 3' },
-  'framecodec decodeRanges (wasm-simd)': { color: '#0b2d66', width: 2, dash: '1 3' },
-  'framecodec frames() (wasm-simd)': { color: '#1f5fbf', width: 2, dash: '10 3 2 3' },
-  'LineDecoder + TextDecoder (wasm-simd)': { color: '#6f9be0', width: 2, dash: '6 3' },
-  'readline (for await)': { color: '#2e8b57', width: 2 },
-  "readline ('line' events)": { color: '#2e8b57', width: 2, dash: '6 3' },
-  'Buffer.indexOf loop': { color: '#222222', width: 2, dash: '2 3' },
-  'DataView loop': { color: '#222222', width: 2, dash: '2 3' },
-  'varint loop': { color: '#222222', width: 2, dash: '2 3' },
-  'subarray loop': { color: '#222222', width: 2, dash: '2 3' },
-  'memcpy (ceiling)': { color: '#999999', width: 2, dash: '8 4' },
-  split2: { color: '#e67e22', width: 2 },
-  'binary-split': { color: '#8e5b2f', width: 2 },
-  '@serialport/parser-delimiter': { color: '#8e44ad', width: 2 },
-  '@serialport/parser-readline': { color: '#d35d9b', width: 2 },
-  '@serialport/parser-byte-length': { color: '#7f8c1d', width: 2 },
-  'it-length-prefixed': { color: '#c0392b', width: 2 },
-  'length-prefixed-stream': { color: '#27ae60', width: 2 },
-  'frame-stream': { color: '#d4ac0d', width: 2 },
+  'framecodec (wasm-simd)': { color: '#1f5fbf', dash: [], width: 3.5, shape: 'circle' },
+  'framecodec (wasm)': { color: '#7aa6e8', dash: [], width: 2, shape: 'square' },
+  'framecodec (js)': { color: '#17a2b8', dash: [], width: 2, shape: 'triangle-up' },
+  'framecodec decodeEach (wasm-simd)': { color: '#1f5fbf', dash: [7, 3], width: 2, shape: 'diamond' },
+  'framecodec decodeRanges (wasm-simd)': { color: '#0b2d66', dash: [2, 2], width: 2, shape: 'cross' },
+  'framecodec frames() (wasm-simd)': { color: '#1f5fbf', dash: [10, 3, 2, 3], width: 2, shape: 'triangle-down' },
+  'LineDecoder + TextDecoder (wasm-simd)': { color: '#7aa6e8', dash: [7, 3], width: 2, shape: 'square' },
+  'Buffer.indexOf loop': HAND,
+  'DataView loop': HAND,
+  'varint loop': HAND,
+  'subarray loop': HAND,
+  'memcpy (ceiling)': { color: '#999999', dash: [9, 4], width: 2, shape: 'triangle-right' },
+  split2: { color: '#e67e22', dash: [], width: 2, shape: 'triangle-up' },
+  'binary-split': { color: '#8c564b', dash: [], width: 2, shape: 'square' },
+  '@serialport/parser-delimiter': { color: '#9467bd', dash: [], width: 2, shape: 'diamond' },
+  '@serialport/parser-readline': { color: '#e377c2', dash: [], width: 2, shape: 'triangle-down' },
+  '@serialport/parser-byte-length': { color: '#7f8c1d', dash: [], width: 2, shape: 'circle' },
+  'it-length-prefixed': { color: '#d62728', dash: [], width: 2, shape: 'triangle-up' },
+  'length-prefixed-stream': { color: '#2ca02c', dash: [], width: 2, shape: 'diamond' },
+  'frame-stream': { color: '#c9a800', dash: [], width: 2, shape: 'square' },
+  'readline (for await)': { color: '#2ca02c', dash: [], width: 2, shape: 'circle' },
+  "readline ('line' events)": { color: '#2ca02c', dash: [7, 3], width: 2, shape: 'triangle-down' },
+  '@grpc/grpc-js StreamDecoder': { color: '#d62728', dash: [], width: 2.5, shape: 'square' },
+  'mongodb SizedMessageTransform': { color: '#2ca02c', dash: [], width: 2.5, shape: 'diamond' },
+};
+const OTHER = { color: '#555555', dash: [1, 2], width: 1, shape: 'circle' };
+const styleOf = (id) => STYLE[id] ?? OTHER;
+
+const PANEL = { width: 340, height: 230 };
+const LEGEND = { width: 230, row: 16 };
+const PER_ROW = 2;
+// Each panel its own scales: concatenated views would otherwise merge them.
+const RESOLVE = {
+  scale: {
+    x: 'independent',
+    y: 'independent',
+    color: 'independent',
+    strokeDash: 'independent',
+    strokeWidth: 'independent',
+    shape: 'independent',
+  },
 };
 
-const W = 400; // panel
-const H = 230;
-const M = { left: 62, right: 24, top: 28, bottom: 34 };
+const sizeText = (n) => sizeLabel(n).replace(/(\d)(KiB|B)$/, '$1 $2');
 
-const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-function ticks(lo, hi) {
-  const out = [];
-  const mantissas = Math.log10(hi / lo) > 3 ? [1] : [1, 2, 5];
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-    for (const m of mantissas) {
-      const v = m * 10 ** e;
-      if (v >= lo * 0.999 && v <= hi * 1.001) out.push(v);
-    }
-  }
-  return out;
+/** The same nominal scale for every channel that tells contenders apart. */
+function channels(ids, styles) {
+  const ch = (key) => ({
+    field: 'contender',
+    type: 'nominal',
+    sort: ids,
+    scale: { domain: ids, range: styles.map((st) => st[key]) },
+    legend: null,
+  });
+  return { color: ch('color'), strokeDash: ch('dash'), strokeWidth: ch('width'), shape: ch('shape') };
 }
 
-function short(v) {
-  if (v >= 1e9) return `${+(v / 1e9).toPrecision(3)}G`;
-  if (v >= 1e6) return `${+(v / 1e6).toPrecision(3)}M`;
-  if (v >= 1e3) return `${+(v / 1e3).toPrecision(3)}k`;
-  return `${+v.toPrecision(3)}`;
+/**
+ * The panel of one scheme: a line and points per contender, and beside it a legend
+ * drawn with the same marks (line dash, width, colour and point shape), in the order
+ * of the line ends.
+ */
+function panel(scheme, rows) {
+  const values = rows.flatMap((e) =>
+    Object.entries(e.results).map(([id, r]) => ({ contender: id, frameSize: e.frameSize, mbps: r.mbps })),
+  );
+  // Order: by the MB/s at the largest frame size each one reached, fastest first.
+  const last = new Map();
+  for (const v of values) {
+    const had = last.get(v.contender);
+    if (!had || v.frameSize > had.frameSize) last.set(v.contender, v);
+  }
+  const ids = [...last.values()].sort((a, b) => b.frameSize - a.frameSize || b.mbps - a.mbps).map((v) => v.contender);
+  const { color, strokeDash, strokeWidth, shape } = channels(ids, ids.map(styleOf));
+  const sizes = FRAME_SIZES.filter((n) => rows.some((e) => e.frameSize === n));
+  const x = {
+    field: 'frameSize',
+    type: 'quantitative',
+    scale: { type: 'log', domain: [sizes[0] / 1.25, sizes.at(-1) * 1.25], nice: false },
+    axis: {
+      title: 'frame size (payload bytes)',
+      values: sizes,
+      labelExpr: `{${sizes.map((n) => `'${n}': '${sizeText(n)}'`).join(', ')}}[datum.value] || ''`,
+    },
+  };
+  // Whole decades, a grid line at each.
+  const mbps = values.map((v) => v.mbps).filter((v) => v > 0);
+  const decades = [];
+  for (let e = Math.floor(Math.log10(Math.min(...mbps))); e <= Math.ceil(Math.log10(Math.max(...mbps))); e++) {
+    decades.push(10 ** e);
+  }
+  const y = {
+    field: 'mbps',
+    type: 'quantitative',
+    scale: { type: 'log', domain: [decades[0], decades.at(-1)], nice: false },
+    axis: { title: 'MB/s (input bytes)', format: '~s', values: decades },
+  };
+  const plot = {
+    width: PANEL.width,
+    height: PANEL.height,
+    data: { values },
+    layer: [
+      { mark: { type: 'line', clip: true }, encoding: { x, y, color, strokeDash, strokeWidth } },
+      {
+        mark: { type: 'point', filled: true, size: 45, opacity: 1, clip: true },
+        encoding: { x, y, color, shape, tooltip: [{ field: 'contender' }, { field: 'frameSize' }, { field: 'mbps' }] },
+      },
+    ],
+  };
+  const W = LEGEND.width;
+  const at = (v) => ({
+    datum: v,
+    type: 'quantitative',
+    scale: { domain: [0, W], nice: false, zero: true },
+    axis: null,
+  });
+  const legend = {
+    title: {
+      text: `by MB/s at ${sizeText(Math.max(...[...last.values()].map((v) => v.frameSize)))}, fastest first`,
+      anchor: 'start',
+      fontSize: 10,
+      fontWeight: 'normal',
+      color: '#555555',
+    },
+    width: W,
+    height: ids.length * LEGEND.row,
+    view: { stroke: null },
+    data: { values: ids.map((contender, k) => ({ contender, k })) },
+    encoding: { y: { field: 'k', type: 'ordinal', axis: null } },
+    layer: [
+      { mark: 'rule', encoding: { x: at(0), x2: { datum: 30 }, color, strokeDash, strokeWidth } },
+      { mark: { type: 'point', filled: true, size: 45, opacity: 1 }, encoding: { x: at(15), color, shape } },
+      {
+        mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: 11 },
+        encoding: { x: at(38), text: { field: 'contender' } },
+      },
+    ],
+  };
+  return {
+    title: { text: SCHEMES[scheme].title, anchor: 'start', fontSize: 13 },
+    hconcat: [plot, legend],
+    spacing: 10,
+    resolve: RESOLVE,
+  };
 }
 
-function panel(x0, y0, title, series, unit) {
-  const values = series.flatMap((s) => s.points.map((p) => p.y)).filter((v) => v > 0);
-  if (values.length === 0) return '';
-  const lo = 10 ** Math.floor(Math.log10(Math.min(...values)));
-  const hi = 10 ** Math.ceil(Math.log10(Math.max(...values)));
-  const fx0 = Math.log(FRAME_SIZES[0]);
-  const fx1 = Math.log(FRAME_SIZES[FRAME_SIZES.length - 1]);
-  const px = (n) => x0 + M.left + ((Math.log(n) - fx0) / (fx1 - fx0)) * (W - M.left - M.right);
-  const py = (v) =>
-    y0 + H - M.bottom - ((Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo))) * (H - M.top - M.bottom);
-  let s = `<text x="${x0 + M.left}" y="${y0 + 18}" class="t">${esc(title)}</text>\n`;
-  for (const v of ticks(lo, hi)) {
-    const y = py(v).toFixed(1);
-    s += `<line x1="${x0 + M.left}" x2="${x0 + W - M.right}" y1="${y}" y2="${y}" class="g"/>`;
-    s += `<text x="${x0 + M.left - 4}" y="${(+y + 4).toFixed(1)}" class="yl">${short(v)}</text>\n`;
-  }
-  for (const n of FRAME_SIZES) {
-    const x = px(n).toFixed(1);
-    s += `<line x1="${x}" x2="${x}" y1="${y0 + M.top}" y2="${y0 + H - M.bottom}" class="g"/>`;
-    s += `<text x="${x}" y="${y0 + H - M.bottom + 14}" class="xl">${sizeLabel(n)}</text>\n`;
-  }
-  s += `<text x="${x0 + M.left + (W - M.left - M.right) / 2}" y="${y0 + H - 4}" class="xl">frame size (${esc(unit)})</text>\n`;
-  for (const ser of series) {
-    const st = STYLE[ser.id] ?? { color: '#555', width: 1 };
-    const pts = ser.points.filter((p) => p.y > 0).map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`);
-    if (pts.length === 0) continue;
-    s += `<polyline points="${pts.join(' ')}" fill="none" stroke="${st.color}" stroke-width="${st.width}"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''}><title>${esc(ser.id)}</title></polyline>\n`;
-    for (const p of pts) s += `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2" fill="${st.color}"/>`;
-    s += '\n';
-  }
-  return s;
-}
-
-function chart(data, chunkSize) {
+/** The Vega-Lite spec of one chunk size, or null when the run has none of it. */
+function spec(data, chunkSize) {
   const schemes = Object.keys(SCHEMES).filter((k) =>
     data.scenarios.some((e) => e.scheme === k && e.chunkSize === chunkSize),
   );
   if (schemes.length === 0) return null;
-  const ids = [
-    ...new Set(data.scenarios.filter((e) => e.chunkSize === chunkSize).flatMap((e) => Object.keys(e.results))),
-  ];
-  const legendRows = Math.ceil(ids.length / 3);
-  const top = 46 + legendRows * 16;
-  const width = 2 * W + 20;
-  const height = top + schemes.length * (H + 10);
-  const chunk = chunkSize === 1460 ? '1,460-byte chunks (one TCP segment each)' : `${sizeLabel(chunkSize)} chunks`;
-  let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">\n`;
-  s += `<style>.t{font-size:13px;font-weight:600}.g{stroke:#e4e4e4;stroke-width:1}.yl{font-size:10px;text-anchor:end;fill:#555}.xl{font-size:10px;text-anchor:middle;fill:#555}.lg{font-size:11px}</style>\n`;
-  s += `<rect width="100%" height="100%" fill="#fff"/>\n`;
-  s += `<text x="10" y="20" class="t">framecodec vs peers, ${esc(chunk)}: medians of ${esc(data.meta.mode)} run ${esc(data.meta.date.slice(0, 10))} (${esc(data.meta.cpu)}, ${data.meta.nproc} cores, Node ${esc(data.meta.node)})</text>\n`;
-  ids.forEach((id, k) => {
-    const st = STYLE[id] ?? { color: '#555', width: 1 };
-    const x = 10 + (k % 3) * 270;
-    const y = 40 + Math.floor(k / 3) * 16;
-    s += `<line x1="${x}" x2="${x + 26}" y1="${y - 4}" y2="${y - 4}" stroke="${st.color}" stroke-width="${st.width}"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''}/>`;
-    s += `<text x="${x + 32}" y="${y}" class="lg">${esc(id)}</text>\n`;
-  });
-  schemes.forEach((scheme, row) => {
-    const rows = data.scenarios.filter((e) => e.scheme === scheme && e.chunkSize === chunkSize);
-    const mk = (field) =>
-      ids
-        .map((id) => ({
-          id,
-          points: rows.filter((e) => e.results[id]).map((e) => ({ x: e.frameSize, y: e.results[id][field] })),
-        }))
-        .filter((ser) => ser.points.length > 0);
-    const y0 = top + row * (H + 10);
-    s += panel(0, y0, `${SCHEMES[scheme].title}: MB/s`, mk('mbps'), 'payload bytes');
-    s += panel(W + 20, y0, `${SCHEMES[scheme].title}: frames/s`, mk('framesPerSec'), 'payload bytes');
-  });
-  return s + '</svg>\n';
+  const panels = schemes.map((k) =>
+    panel(
+      k,
+      data.scenarios.filter((e) => e.scheme === k && e.chunkSize === chunkSize),
+    ),
+  );
+  const rowsOfPanels = [];
+  for (let i = 0; i < panels.length; i += PER_ROW) {
+    rowsOfPanels.push({ hconcat: panels.slice(i, i + PER_ROW), spacing: 36, resolve: RESOLVE });
+  }
+  const chunk = chunkSize === 1460 ? '1,460-byte chunks (one TCP segment each)' : `${sizeText(chunkSize)} chunks`;
+  const { meta } = data;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `framecodec vs peers, drivers and hand-written loops, ${chunk}`,
+      subtitle: `Median MB/s of the ${meta.mode} run of ${meta.date.slice(0, 10)} at ${meta.commit} (${meta.cpu}, ${meta.nproc} cores, Node ${meta.node}); higher is faster. Black dashes: hand-written loop; grey dashes: memcpy (no framing).`,
+      anchor: 'start',
+      fontSize: 15,
+      subtitleFontSize: 11,
+      offset: 12,
+    },
+    background: 'white',
+    padding: 12,
+    config: {
+      font: 'system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif',
+      axis: { labelFontSize: 10, titleFontSize: 11, gridColor: '#e6e6e6' },
+      view: { stroke: '#cccccc' },
+    },
+    vconcat: rowsOfPanels,
+    spacing: 30,
+    resolve: RESOLVE,
+  };
+}
+
+/** Renders a Vega-Lite spec to an SVG string. */
+async function render(liteSpec) {
+  const view = new vega.View(vega.parse(vl.compile(liteSpec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
 }
 
 /** Writes one SVG per chunk size present in `data`; returns the paths. */
-export function writeCharts(data, dir) {
+export async function writeCharts(data, dir) {
   const out = [];
   for (const chunkSize of [65536, 1460]) {
-    const svg = chart(data, chunkSize);
-    if (!svg) continue;
+    const s = spec(data, chunkSize);
+    if (!s) continue;
     const file = join(dir, `chart-${chunkSize === 1460 ? '1460B' : '64KiB'}-chunks.svg`);
-    writeFileSync(file, svg);
+    writeFileSync(file, `${await render(s)}\n`);
     out.push(file);
   }
   return out;

@@ -1,8 +1,11 @@
-// The contenders: framecodec on each engine, the peer packages, hand-written loops
-// and the memcpy ceiling. Each is loaded inside its own worker thread (see run.mjs)
-// and turned, per scenario, into `run(chunks, sink)`: feed every chunk the way a
-// user of that package would, call `sink(frame)` once per frame, in order. `run`
-// may return a Promise (stream-based peers).
+// The contenders: framecodec on each engine, the peer packages, the framing layers
+// of two drivers, hand-written loops and the memcpy ceiling. Each is loaded inside
+// its own worker thread (see run.mjs) and turned, per scenario, into
+// `run(chunks, sink)`: feed every chunk the way a user of that package would, call
+// `sink(frame)` once per frame, in order. `run` may return a Promise (stream-based
+// peers). `group` (framecodec, peer, driver, hand-written, ceiling) is what the
+// targets and the charts sort them by; `package` names the npm package raced, whose
+// installed version the results record.
 //
 // How each one is driven, i.e. what is timed:
 //   framecodec        new decoder; decode(chunk) per chunk; every returned frame
@@ -17,6 +20,21 @@
 //                     promise per frame); sink(list.subarray()) per frame.
 //   hand-written      see hand.mjs; frames to sink directly.
 //   memcpy            copies every chunk into one preallocated buffer; no frames.
+//
+// The framing layers of real drivers (schemes `grpc` and `mongo`; where their code
+// lives and what it returns: drivers.mjs). Each hands out whole messages, header
+// included, so framecodec and the hand loop are set to do the same:
+//   @grpc/grpc-js StreamDecoder   new StreamDecoder(4 MiB) per run, write(chunk) per
+//                                 chunk, every returned message to sink: what the
+//                                 HTTP/2 call does on each 'data' event
+//   mongodb SizedMessageTransform the driver's Transform, fed like the stream peers
+//                                 above (write per chunk, 'data' events): what
+//                                 piping the socket into it does
+//   framecodec (grpc)             LengthFieldDecoder({ lengthFieldOffset: 1,
+//                                 lengthFieldLength: 4, initialBytesToStrip: 0 })
+//   framecodec (mongo)            LengthFieldDecoder({ byteOrder: 'little',
+//                                 lengthAdjustment: -4, initialBytesToStrip: 0 })
+//   DataView loop                 DataViewLoop with the same layout (hand.mjs)
 //
 // Text lines (scheme `text`, strings out), each as its users write it:
 //   framecodec (wasm-simd)        TextLineDecoder, decode(chunk) per chunk as above
@@ -35,13 +53,22 @@
 
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
+import { grpcStreamDecoder, mongoSizedMessageTransform } from './drivers.mjs';
 import { IndexOfSplitter, DataViewLoop, VarintLoop, SubarrayLoop } from './hand.mjs';
 import { SCHEMES } from './scenarios.mjs';
 
 const DELIMITED = ['lines', 'byte', 'crlf', 'token'];
 const LENGTH = ['len4', 'varint'];
-const ALL = [...DELIMITED, ...LENGTH, 'fixed'];
+const DRIVER = ['grpc', 'mongo'];
+const ALL = [...DELIMITED, ...LENGTH, 'fixed', ...DRIVER];
 const TEXT = ['text'];
+
+/** How the DataView loop reads each 4-byte length scheme (see DataViewLoop). */
+const DATAVIEW_LAYOUT = {
+  len4: {},
+  grpc: { offset: 1, strip: 0 },
+  mongo: { littleEndian: true, adjust: -4, strip: 0 },
+};
 
 function delimiterOf(scheme) {
   return SCHEMES[scheme].delimiter;
@@ -87,6 +114,10 @@ function framecodecDecoder(fc, scheme, frameSize) {
       return () => new fc.LengthFieldDecoder({ lengthFieldLength: 'varint' });
     case 'fixed':
       return () => new fc.FixedLengthDecoder({ frameLength: frameSize });
+    case 'grpc':
+      return () => new fc.LengthFieldDecoder({ lengthFieldOffset: 1, lengthFieldLength: 4, initialBytesToStrip: 0 });
+    case 'mongo':
+      return () => new fc.LengthFieldDecoder({ byteOrder: 'little', lengthAdjustment: -4, initialBytesToStrip: 0 });
   }
   throw new Error(`no framecodec decoder for ${scheme}`);
 }
@@ -184,8 +215,8 @@ export const CONTENDERS = {
     const rest = d.end();
     for (let k = 0; k < rest.length; k++) sink(text.decode(rest[k]));
   }),
-  'framecodec (wasm)': { ...framecodec('wasm', 'decode'), schemes: [...DELIMITED, ...LENGTH] },
-  'framecodec (js)': { ...framecodec('js', 'decode'), schemes: [...DELIMITED, ...LENGTH] },
+  'framecodec (wasm)': { ...framecodec('wasm', 'decode'), schemes: [...DELIMITED, ...LENGTH, ...DRIVER] },
+  'framecodec (js)': { ...framecodec('js', 'decode'), schemes: [...DELIMITED, ...LENGTH, ...DRIVER] },
   'framecodec decodeEach (wasm-simd)': { ...framecodec('wasm-simd', 'each'), extra: true },
   'framecodec decodeRanges (wasm-simd)': { ...framecodec('wasm-simd', 'ranges'), extra: true },
 
@@ -193,7 +224,7 @@ export const CONTENDERS = {
     DELIMITED,
     (scn) => new IndexOfSplitter(delimiterOf(scn.scheme), scn.scheme === 'lines'),
   ),
-  'DataView loop': handLoop(['len4'], () => new DataViewLoop()),
+  'DataView loop': handLoop(['len4', ...DRIVER], (scn) => new DataViewLoop(DATAVIEW_LAYOUT[scn.scheme])),
   'varint loop': handLoop(['varint'], () => new VarintLoop()),
   'subarray loop': handLoop(['fixed'], (scn) => new SubarrayLoop(scn.frameSize)),
 
@@ -224,6 +255,7 @@ export const CONTENDERS = {
   },
   split2: {
     group: 'peer',
+    package: 'split2',
     schemes: [...DELIMITED, ...TEXT],
     async load() {
       const split2 = (await import('split2')).default;
@@ -235,6 +267,7 @@ export const CONTENDERS = {
   },
   'binary-split': {
     group: 'peer',
+    package: 'binary-split',
     schemes: DELIMITED,
     async load() {
       const binarySplit = (await import('binary-split')).default;
@@ -243,6 +276,7 @@ export const CONTENDERS = {
   },
   '@serialport/parser-delimiter': {
     group: 'peer',
+    package: '@serialport/parser-delimiter',
     schemes: DELIMITED,
     async load() {
       const { DelimiterParser } = await import('@serialport/parser-delimiter');
@@ -251,6 +285,7 @@ export const CONTENDERS = {
   },
   '@serialport/parser-readline': {
     group: 'peer',
+    package: '@serialport/parser-readline',
     schemes: ['lines', 'crlf'],
     async load() {
       const { ReadlineParser } = await import('@serialport/parser-readline');
@@ -259,6 +294,7 @@ export const CONTENDERS = {
   },
   '@serialport/parser-byte-length': {
     group: 'peer',
+    package: '@serialport/parser-byte-length',
     schemes: ['fixed'],
     async load() {
       const { ByteLengthParser } = await import('@serialport/parser-byte-length');
@@ -267,6 +303,7 @@ export const CONTENDERS = {
   },
   'it-length-prefixed': {
     group: 'peer',
+    package: 'it-length-prefixed',
     schemes: LENGTH,
     async load() {
       const lp = await import('it-length-prefixed');
@@ -285,6 +322,7 @@ export const CONTENDERS = {
   },
   'length-prefixed-stream': {
     group: 'peer',
+    package: 'length-prefixed-stream',
     schemes: ['varint'],
     async load() {
       const lps = (await import('length-prefixed-stream')).default;
@@ -293,10 +331,35 @@ export const CONTENDERS = {
   },
   'frame-stream': {
     group: 'peer',
+    package: 'frame-stream',
     schemes: ['len4'],
     async load() {
       const fs = (await import('frame-stream')).default;
       return () => streamRun(() => fs.decode({ lengthSize: 4 }));
+    },
+  },
+
+  '@grpc/grpc-js StreamDecoder': {
+    group: 'driver',
+    package: '@grpc/grpc-js',
+    schemes: ['grpc'],
+    async load() {
+      const make = grpcStreamDecoder();
+      return () => (chunks, sink) => {
+        const d = make();
+        for (let i = 0; i < chunks.length; i++) {
+          const messages = d.write(chunks[i]);
+          for (let k = 0; k < messages.length; k++) sink(messages[k]);
+        }
+      };
+    },
+  },
+  'mongodb SizedMessageTransform': {
+    group: 'driver',
+    package: 'mongodb',
+    schemes: ['mongo'],
+    async load() {
+      return () => streamRun(mongoSizedMessageTransform());
     },
   },
 

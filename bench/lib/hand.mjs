@@ -114,21 +114,42 @@ export class IndexOfSplitter {
   }
 }
 
-/** A 4-byte big-endian length, then that many bytes; read with one `DataView` per chunk. */
+/**
+ * A 4-byte length field read with one `DataView` per chunk. By default (`len4`) a
+ * big-endian length, then that many bytes, and frames are what follows the header:
+ *
+ *   |len u32|payload|         len = payload bytes, frame = payload
+ *
+ * The options describe the other layouts as framecodec's LengthFieldDecoder does:
+ * `offset` bytes before the field, `littleEndian`, `adjust` added to the field to get
+ * the bytes after it, and `strip` bytes dropped from the start of each frame:
+ *
+ *   gRPC    { offset: 1, strip: 0 }                         |flag|len u32 BE|payload|
+ *   MongoDB { littleEndian: true, adjust: -4, strip: 0 }    |len u32 LE (counts itself)|payload|
+ */
 export class DataViewLoop {
-  head = Buffer.alloc(4);
-  headLen = 0;
-  body = null; // frame being assembled across chunks
-  bodyLen = 0;
+  constructor({ offset = 0, littleEndian = false, adjust = 0, strip = offset + 4 } = {}) {
+    this.offset = offset;
+    this.headSize = offset + 4;
+    this.littleEndian = littleEndian;
+    this.adjust = adjust;
+    this.keep = this.headSize - strip; // header bytes handed out with the frame
+    this.head = Buffer.alloc(this.headSize); // a header split over chunks
+    this.headLen = 0;
+    this.body = null; // frame being assembled across chunks
+    this.bodyLen = 0;
+  }
 
   push(chunk, sink) {
     const n = chunk.length;
+    const H = this.headSize;
     let i = 0;
     if (this.headLen > 0) {
-      while (this.headLen < 4 && i < n) this.head[this.headLen++] = chunk[i++];
-      if (this.headLen < 4) return;
+      while (this.headLen < H && i < n) this.head[this.headLen++] = chunk[i++];
+      if (this.headLen < H) return;
       this.headLen = 0;
-      i = this.begin(this.head.readUInt32BE(0), chunk, i, sink);
+      const head = this.head;
+      i = this.begin(this.after(new DataView(head.buffer, head.byteOffset, H), 0), chunk, i, sink, true);
     }
     if (this.body !== null) {
       const body = this.body;
@@ -141,15 +162,16 @@ export class DataViewLoop {
       sink(body);
     }
     const dv = new DataView(chunk.buffer, chunk.byteOffset, n);
-    while (i + 4 <= n) {
-      const len = dv.getUint32(i);
-      if (len > MAX_FRAME) throw new Error('frame too long');
-      if (i + 4 + len > n) {
-        this.begin(len, chunk, i + 4, sink);
+    const keep = this.keep;
+    while (i + H <= n) {
+      const after = this.after(dv, i);
+      const start = i + H;
+      if (start + after > n) {
+        this.begin(after, chunk, start, sink, false);
         return;
       }
-      sink(chunk.subarray(i + 4, i + 4 + len));
-      i += 4 + len;
+      sink(chunk.subarray(start - keep, start + after));
+      i = start + after;
     }
     if (i < n) {
       chunk.copy(this.head, 0, i, n);
@@ -157,17 +179,36 @@ export class DataViewLoop {
     }
   }
 
-  /** Header parsed, body starts at chunk[i]: a view if it is all here, else start a copy. */
-  begin(len, chunk, i, sink) {
-    if (len > MAX_FRAME) throw new Error('frame too long');
+  /** Bytes after the length field of the header at dv[i]. */
+  after(dv, i) {
+    const after = dv.getUint32(i + this.offset, this.littleEndian) + this.adjust;
+    if (after < 0 || after > MAX_FRAME) throw new Error('bad frame length');
+    return after;
+  }
+
+  /**
+   * Header parsed (in this.head when `held`, else in chunk just before i), the
+   * `after` bytes start at chunk[i]: a view if the frame is all in chunk, else
+   * start a copy. Returns the index after what was used.
+   */
+  begin(after, chunk, i, sink, held) {
     const n = chunk.length;
-    if (i + len <= n) {
-      sink(chunk.subarray(i, i + len));
-      return i + len;
+    const keep = this.keep;
+    if (i + after <= n && (keep === 0 || !held)) {
+      sink(chunk.subarray(i - keep, i + after));
+      return i + after;
     }
-    this.body = Buffer.allocUnsafe(len);
-    chunk.copy(this.body, 0, i, n);
-    this.bodyLen = n - i;
+    const body = Buffer.allocUnsafe(keep + after);
+    if (held) this.head.copy(body, 0, this.headSize - keep, this.headSize);
+    else chunk.copy(body, 0, i - keep, i);
+    const take = Math.min(after, n - i);
+    chunk.copy(body, keep, i, i + take);
+    if (take === after) {
+      sink(body);
+      return i + after;
+    }
+    this.body = body;
+    this.bodyLen = keep + take;
     return n;
   }
 

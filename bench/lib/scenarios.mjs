@@ -16,10 +16,24 @@
 // The `text` scheme is the `lines` input with strings out: every contender returns
 // each line as a string (TextLineDecoder, readline, split2, LineDecoder + a
 // TextDecoder per line). It runs at its own frame sizes (`frameSizes`).
+//
+// The `grpc` and `mongo` schemes are the wire formats of two drivers, raced against
+// the drivers' own framing code (bench/lib/drivers.mjs). Those hand out each message
+// whole, header included, so in these schemes (`keepsHeader`) every contender
+// returns the whole wire frame and the reference counts and checksums it whole;
+// `frameSize` is still the payload after the header:
+//
+//   grpc    |00|len u32 BE|payload (len bytes)|         gRPC length-prefixed message:
+//                                                      flag 0 = not compressed
+//   mongo   |len u32 LE|payload (len - 4 bytes)|       MongoDB wire message: the
+//                                                      length counts itself
+//
+// No contender looks past the length, so the payload is the same printable ASCII
+// as elsewhere, not a real protobuf message or OP_MSG body.
 
 export const PAYLOAD_BYTES = 1 << 20;
 
-export const FRAME_SIZES = [16, 64, 256, 1024, 16384];
+export const FRAME_SIZES = [16, 64, 256, 1024, 4096, 16384];
 export const CHUNK_SIZES = [65536, 1460];
 
 /** The framing schemes and how a payload goes on the wire. */
@@ -37,6 +51,18 @@ export const SCHEMES = {
   len4: { title: '4-byte big-endian length field', header: 'u32be' },
   varint: { title: 'varint (LEB128) length field', header: 'varint' },
   fixed: { title: 'fixed-length records', header: 'none' },
+  grpc: {
+    title: 'gRPC messages (flag byte + 4-byte big-endian length)',
+    header: 'grpc',
+    keepsHeader: true,
+    note: "Frames are whole messages, the 5-byte header included, because that is what grpc-js's `StreamDecoder.write(chunk)` returns (its caller strips the header later, when it decompresses); framecodec is `new LengthFieldDecoder({ lengthFieldOffset: 1, lengthFieldLength: 4, initialBytesToStrip: 0 })`, the `DataView` loop reads the length at offset 1 and hands out the whole message too. Frame size = message payload bytes.",
+  },
+  mongo: {
+    title: 'MongoDB wire messages (4-byte little-endian length counting itself)',
+    header: 'mongo',
+    keepsHeader: true,
+    note: "Frames are whole wire messages, length included, because that is what the MongoDB driver's `SizedMessageTransform` pushes (it is fed with `write(chunk)` as the driver pipes its socket into it); framecodec is `new LengthFieldDecoder({ byteOrder: 'little', lengthAdjustment: -4, initialBytesToStrip: 0 })`, the `DataView` loop reads the length little-endian and hands out the whole message too. Frame size = bytes after the length field.",
+  },
 };
 
 export function scenarioId(scheme, frameSize, chunkSize) {
@@ -71,7 +97,8 @@ export function makeScenario(scheme, frameSize, chunkSize) {
 function headerLength(scheme, n) {
   const s = SCHEMES[scheme];
   if (s.delimiter) return 0;
-  if (s.header === 'u32be') return 4;
+  if (s.header === 'u32be' || s.header === 'mongo') return 4;
+  if (s.header === 'grpc') return 5;
   if (s.header === 'varint') {
     let k = 1;
     while (n >= 128) {
@@ -104,8 +131,16 @@ export function buildInput(scn) {
   let at = 0;
   const ck = new Checksum();
   for (let f = 0; f < frames; f++) {
+    const frameStart = at;
     if (s.header === 'u32be') {
       wire.writeUInt32BE(frameSize, at);
+      at += 4;
+    } else if (s.header === 'grpc') {
+      wire[at] = 0;
+      wire.writeUInt32BE(frameSize, at + 1);
+      at += 5;
+    } else if (s.header === 'mongo') {
+      wire.writeUInt32LE(frameSize + 4, at);
       at += 4;
     } else if (s.header === 'varint') {
       let v = frameSize;
@@ -122,7 +157,7 @@ export function buildInput(scn) {
       seed ^= seed << 5;
       wire[at++] = 0x20 + ((seed >>> 0) % 95);
     }
-    ck.add(wire.subarray(start, at));
+    ck.add(wire.subarray(s.keepsHeader ? frameStart : start, at));
     if (delim) {
       delim.copy(wire, at);
       at += delim.length;
@@ -134,7 +169,7 @@ export function buildInput(scn) {
     wire.copy(c, 0, i, i + c.length);
     chunks.push(c);
   }
-  return { chunks, wireBytes: wire.length, frames, bytes: frames * frameSize, checksum: ck.value() };
+  return { chunks, wireBytes: wire.length, frames, bytes: ck.bytes, checksum: ck.value() };
 }
 
 /**
