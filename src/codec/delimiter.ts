@@ -21,7 +21,7 @@
  * ```
  * @module
  */
-import { delimiterTable, engine, OUT_CAP, type ScanResult, useEngine, WINDOW } from '../engine/index.js';
+import { delimiterTable, engine, nativeIndexOf, OUT_CAP, type ScanResult, useEngine, WINDOW } from '../engine/index.js';
 import { hex, part, payloadList, toBytes } from './_bytes.js';
 import { concat, SLAB_MAX } from './_carry.js';
 import { BaseDecoder, PRESIZE_FROM } from './decoder.js';
@@ -132,6 +132,15 @@ const SUFFIX = 1; // indexes into DISPOSITIONS
 const PREFIX = 2;
 
 /**
+ * Frames of at least this many bytes on average are found in place with the
+ * runtime's native search (Node's memchr), where it has one: one native call per
+ * frame then costs less than copying the frame into linear memory to scan it.
+ */
+const WALK_FROM = 1024;
+/** The same for the js engine, whose own scanner loses to any native search sooner. */
+const JS_WALK_FROM = 64;
+
+/**
  * Splits a stream at delimiters.
  *
  * @example
@@ -168,6 +177,12 @@ export class DelimiterDecoder extends BaseDecoder {
   private discarding = false;
   /** Length of the last frame, to size the carry for the next one that spans chunks. */
   private lastLength = 0;
+  /**
+   * The byte a search in place finds the delimiters by (see walks()): `\n` for
+   * lines (`\n` and `\r\n`), the delimiter of a one-byte set; -1 for other sets.
+   */
+  private readonly findByte: number;
+  private readonly lines: boolean;
 
   constructor(options: DelimiterDecoderOptions) {
     const o = objectOption('options', options);
@@ -179,10 +194,26 @@ export class DelimiterDecoder extends BaseDecoder {
     this.failFast = lim.failFast;
     this.skip = lim.skip;
     this.trailing = trailing(o.trailing, 'emit');
+    const list = this.set.list.map((d) => d.join(','));
+    this.lines = list.length === 2 && list.includes('10') && list.includes('13,10');
+    this.findByte = this.lines ? 10 : list.length === 1 && this.set.maxLength === 1 ? this.set.list[0][0] : -1;
   }
 
   protected held(): number {
     return this.carry.len;
+  }
+
+  /**
+   * Whether to find the next delimiters in place (engine.findDelimiters) instead
+   * of copying a window into linear memory: for long frames, where a native
+   * search per frame costs less than the copy (see WALK_FROM), and on the js
+   * engine, whose scanner is slower than the runtime's search.
+   */
+  private walks(): boolean {
+    if (this.findByte < 0) return false;
+    return engine.name === 'js'
+      ? this.lastLength >= JS_WALK_FROM
+      : nativeIndexOf !== null && this.lastLength >= WALK_FROM;
   }
 
   protected clear(): void {
@@ -208,8 +239,18 @@ export class DelimiterDecoder extends BaseDecoder {
     }
     while (this.pos < end) {
       const from = this.pos;
-      const wlen = Math.min(end - from, window);
-      const r = this.scanWindow(from, wlen, chunk, chunkBase, false);
+      let wlen = Math.min(end - from, window);
+      let r: ScanResult;
+      if (!this.walks()) {
+        r = this.scanWindow(from, wlen, chunk, chunkBase, false);
+      } else if (from >= chunkBase) {
+        wlen = end - from;
+        r = engine.findDelimiters(this.findByte, this.lines, chunk, from - chunkBase, wlen, false, this.budget);
+      } else {
+        // The start of a delimiter is carried (a \r): resolve it in a small window.
+        wlen = Math.min(wlen, chunkBase - from + this.set.maxLength);
+        r = this.scanWindow(from, wlen, chunk, chunkBase, false);
+      }
       const { count, resume } = r;
       if (this.matches(from, r, chunk, chunkBase, out)) {
         // maxFrames reached: the rest of the chunk waits. (A stop inside the carried

@@ -153,6 +153,13 @@ function lengthParams(p: LengthParams): LengthParams {
 const PROBE_AFTER = 8192;
 
 /**
+ * Once frames average at least this many bytes, their headers are read in place
+ * (engine.walkLength) instead of copying the window into linear memory for the
+ * wasm scanner: with few headers per byte, the copy is most of the cost.
+ */
+const WALK_FROM = 128;
+
+/**
  * Splits a stream into frames whose length is carried in a header.
  *
  * @example
@@ -190,6 +197,8 @@ export class LengthFieldDecoder extends BaseDecoder {
   /** Bytes of the frame being discarded that have arrived (exact, unlike frameLength - discardLeft past 2^53). */
   private discardedSoFar = 0;
   private probe = false;
+  /** The frames so far are long: read headers in place (see WALK_FROM). */
+  private walk = false;
   /**
    * Bytes of frames completed since the last over-long frame (Infinity before any).
    * A scan stages at most twice this, so the part of a window that an over-long
@@ -241,6 +250,7 @@ export class LengthFieldDecoder extends BaseDecoder {
     this.discardLeft = 0;
     this.discardedSoFar = 0;
     this.probe = false;
+    this.walk = false;
     this.consumed = Infinity;
   }
 
@@ -263,6 +273,7 @@ export class LengthFieldDecoder extends BaseDecoder {
         this.tracked(this.frameStart);
         this.state = HEADER;
         this.probe = this.frameLength >= PROBE_AFTER;
+        this.walk = this.frameLength >= WALK_FROM;
         this.consumed += this.frameLength;
       } else {
         const take = Math.min(this.discardLeft, n - i);
@@ -294,11 +305,18 @@ export class LengthFieldDecoder extends BaseDecoder {
       carry.append(chunk, i, n);
       return n;
     }
-    // A call limited to a few frames (maxFrames) stages little, so that pulling
-    // frames one at a time does not copy a whole window per frame.
-    const stage = this.probe ? 0 : Math.min(WINDOW, 2 * this.consumed, 8 * this.budget);
-    const wlen = Math.min(avail, Math.max(stage, tail + this.maxHeader));
-    const r = engine.scanLength(this.params, carry.buf, tail, chunk, i, wlen - tail);
+    let wlen = avail;
+    let r: ScanResult;
+    if (tail === 0 && (this.walk || engine.name === 'js')) {
+      // Headers read where they lie (the js engine has no faster way).
+      r = engine.walkLength(this.params, chunk, i, avail, this.budget);
+    } else {
+      // A call limited to a few frames (maxFrames) stages little, so that pulling
+      // frames one at a time does not copy a whole window per frame.
+      const stage = this.probe ? 0 : Math.min(WINDOW, 2 * this.consumed, 8 * this.budget);
+      wlen = Math.min(avail, Math.max(stage, tail + this.maxHeader));
+      r = engine.scanLength(this.params, carry.buf, tail, chunk, i, wlen - tail);
+    }
     const shift = i - tail; // window position + shift = chunk index
     const count = Math.min(r.count, this.budget);
     if (count > 0) this.complete(r, count, chunk, i, shift, out);
@@ -362,6 +380,7 @@ export class LengthFieldDecoder extends BaseDecoder {
     }
     stats.bytes += bytes;
     this.probe = pairs[first + 2 * count - 1] - pairs[first + 2 * count - 2] >= PROBE_AFTER;
+    if (count > k) this.walk = bytes >= WALK_FROM * (count - k);
   }
 
   /** The next header is incomplete: at the window's end (scan on), or the chunk's (keep its bytes). */
@@ -381,6 +400,7 @@ export class LengthFieldDecoder extends BaseDecoder {
       this.frameStart += frameLength;
       this.tracked(this.frameStart);
       this.probe = frameLength >= PROBE_AFTER;
+      this.walk = frameLength >= WALK_FROM;
       this.consumed += frameLength;
       return s + frameLength;
     }

@@ -55,6 +55,8 @@ import {
   RESULT_VALUE,
 } from '../../assembly/abi.js';
 import { part } from '../codec/_bytes.js';
+import { indexOfByte } from './find_byte.js';
+import { walkLength } from './walk_length.js';
 
 export type Backend = 'wasm-simd' | 'wasm' | 'js';
 
@@ -117,6 +119,7 @@ export const OUT_CAP = 8192;
 /** Bytes of a chunk scanned per call; larger chunks are scanned in windows of this size. */
 export const WINDOW = 64 * 1024;
 const TABLE_MIN = 4096;
+const CR = 13;
 const PAGE = 65536;
 
 export class Engine {
@@ -133,8 +136,12 @@ export class Engine {
   loadedTable: Uint8Array | null = null;
   /** The length parameters now in linear memory. */
   private loadedParams: LengthParams | null = null;
-  /** Address of the window the last scan read. */
+  /** Address of the window the last scan read (its index in `walkedBytes` after a walk). */
   private window = 0;
+  /** The chunk the last scan walked in place, or null when it read linear memory. */
+  private walkedBytes: Uint8Array | null = null;
+  /** The pairs of a walk in place. */
+  private readonly walked = new Int32Array(2 * OUT_CAP);
   private readonly result = new ScanResult();
 
   constructor(
@@ -172,6 +179,63 @@ export class Engine {
   }
 
   /**
+   * Scans chunk[from, from + take) for length-prefixed frames like
+   * {@link scanLength}, but in place, in JavaScript (./walk_length.ts): no copy
+   * into linear memory, which costs more than it saves when frames are long.
+   * Records at most `cap` frames. The pairs are window positions (chunk index - from).
+   */
+  walkLength(params: LengthParams, chunk: Uint8Array, from: number, take: number, cap: number): ScanResult {
+    const r = this.result;
+    walkLength(params, chunk, from, take, this.walked, 0, Math.min(cap, OUT_CAP), r);
+    r.pairs = this.walked;
+    r.first = 0;
+    this.walkedBytes = chunk;
+    this.window = from;
+    return r;
+  }
+
+  /**
+   * Finds the delimiters of a one-byte set (`byte`), or of `\n` and `\r\n`
+   * (`lines`, byte 10), in chunk[from, from + take), in place: with the runtime's
+   * own byte search (./find_byte.ts), no copy into linear memory. The same
+   * results as {@link scanDelimiters} over that window (a `\r` that ends a window
+   * which is not `final` is pending), at most `cap` matches.
+   */
+  findDelimiters(
+    byte: number,
+    lines: boolean,
+    chunk: Uint8Array,
+    from: number,
+    take: number,
+    final: boolean,
+    cap: number,
+  ): ScanResult {
+    const pairs = this.walked;
+    const end = from + take;
+    const limit = Math.min(cap, OUT_CAP);
+    let count = 0;
+    let p = from; // chunk index: bytes before it are resolved
+    while (count < limit) {
+      const q = indexOfByte.call(chunk, byte, p);
+      if (q < 0 || q >= end) break;
+      const start = lines && q > p && chunk[q - 1] === CR ? q - 1 : q;
+      pairs[2 * count] = start - from;
+      pairs[2 * count + 1] = q + 1 - start;
+      count++;
+      p = q + 1;
+    }
+    const r = this.result;
+    r.count = count;
+    // A \r at the window's end may start a \r\n: it waits for the next byte.
+    r.resume = (count < limit ? (lines && !final && end > p && chunk[end - 1] === CR ? end - 1 : end) : p) - from;
+    r.pairs = pairs;
+    r.first = 0;
+    this.walkedBytes = chunk;
+    this.window = from;
+    return r;
+  }
+
+  /**
    * Scans the window [tail[tailFrom, tailFrom + tailLen)][chunk[from, from + take)]
    * for the delimiters of `table` (./delimiter_table.ts). `final`: no byte follows
    * the window, so a delimiter that may continue past it is resolved now.
@@ -194,7 +258,8 @@ export class Engine {
 
   /** A copy of window bytes [from, to) of the last scan (for error messages). */
   scanned(from: number, to: number): Uint8Array {
-    return this.u8.slice(this.window + from, this.window + to);
+    const bytes = this.walkedBytes ?? this.u8;
+    return bytes.slice(this.window + from, this.window + to);
   }
 
   /** The results block into the result object. */
@@ -214,6 +279,7 @@ export class Engine {
     r.pairs = i32;
     r.first = at + (RESULT_PAIRS >> 2);
     this.window = data;
+    this.walkedBytes = null;
     return r;
   }
 

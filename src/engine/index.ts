@@ -14,3 +14,4 @@
 export { type Backend, Engine, type LengthParams, OUT_CAP, RESERVE, ScanResult, WINDOW } from './engine.js';
 export { backend, engine, init, type InitOptions, useEngine, type WasmModule } from './select.js';
 export { delimiterTable } from './delimiter_table.js';
+export { nativeIndexOf } from './find_byte.js';
