@@ -95,6 +95,9 @@ export const PRESIZE_FROM = 64;
 
 const EMPTY = new Uint8Array(0);
 
+/** The most frames decodeEach() decodes before it hands them over (see decodeEach). @internal */
+export const EACH_BATCH = 8192;
+
 /**
  * Bytes held after a `maxFrames` stop: our own copies, never written again (frames
  * may be views of them), consumed front to back.
@@ -178,9 +181,13 @@ export abstract class BaseDecoder implements FrameDecoder {
   private pending: Pending | null = null;
 
   decode(chunk?: Uint8Array | ArrayBuffer, options?: DecodeOptions): Uint8Array[] {
+    return this.decodeUpTo(chunk, options === undefined ? Infinity : maxFrames(options));
+  }
+
+  /** decode() with `maxFrames` already checked (Infinity: no limit). */
+  private decodeUpTo(chunk: Uint8Array | ArrayBuffer | undefined, limit: number): Uint8Array[] {
     this.usable();
     let bytes = chunk === undefined ? EMPTY : toBytes(chunk);
-    const limit = maxFrames(options);
     if (this.failure) throw this.failure.again();
     const out: Uint8Array[] = [];
     if (engine.holds(bytes)) bytes = this.inPlace(bytes);
@@ -303,8 +310,30 @@ export abstract class BaseDecoder implements FrameDecoder {
     return 0;
   }
 
+  /**
+   * Passes the frames to `onFrame` in batches of at most {@link EACH_BATCH}, each
+   * handed over as soon as it is decoded: a chunk of a million tiny frames never
+   * builds a list of them all (which would outlive the young generation and make
+   * the time grow faster than the input). Between batches the decoder is at a
+   * frame boundary with the rest of the chunk held, as after a `maxFrames` stop,
+   * so an `onFrame` may call back into it (or throw) and leave it consistent.
+   */
   decodeEach(chunk: Uint8Array | ArrayBuffer, onFrame: (frame: Uint8Array) => void, options?: DecodeOptions): number {
-    return eachFrame(() => this.decode(chunk, options), onFrame);
+    if (typeof onFrame !== 'function') {
+      throw new InvalidOptionError('onFrame', `onFrame must be a function, got ${describe(onFrame)}`);
+    }
+    let left = maxFrames(options);
+    let next: Uint8Array | ArrayBuffer | undefined = chunk;
+    let n = 0;
+    for (;;) {
+      const batch = Math.min(left, EACH_BATCH);
+      const bytes = next;
+      next = undefined;
+      const got = eachFrame(() => this.decodeUpTo(bytes, batch), onFrame);
+      n += got;
+      left -= got;
+      if (got < batch || left === 0) return n;
+    }
   }
 
   /**
