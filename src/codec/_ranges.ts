@@ -35,6 +35,47 @@ export class Ranges {
     this.n = n + 2;
   }
 
+  /** After addMatches(): where the next frame starts (chunk index), and the bytes of the frames added. */
+  at = 0;
+  bytes = 0;
+
+  /**
+   * A delimiter scan's matches as frames of `chunk` (disposition 'discard'): match
+   * k is at chunk index pairs[first + 2k] + shift and pairs[first + 2k + 1] bytes
+   * long; the first frame starts at `at`. Stops before a frame longer than `max`.
+   * Returns the number of frames added; `at` and `bytes` say where it stopped.
+   */
+  addMatches(
+    chunk: Uint8Array,
+    pairs: Int32Array,
+    first: number,
+    count: number,
+    shift: number,
+    at: number,
+    max: number,
+  ): number {
+    if (chunk !== this.current) this.open(chunk);
+    while (this.n + 2 * count > this.offsets.length) this.grow();
+    const off = this.offsets;
+    let n = this.n;
+    let bytes = 0;
+    let k = 0;
+    for (; k < count; k++) {
+      const j = first + 2 * k;
+      const m = pairs[j] + shift;
+      if (m - at > max) break;
+      off[n] = at;
+      off[n + 1] = m;
+      n += 2;
+      bytes += m - at;
+      at = m + pairs[j + 1];
+    }
+    this.n = n;
+    this.at = at;
+    this.bytes = bytes;
+    return k;
+  }
+
   private open(bytes: Uint8Array): void {
     if (this.current !== null) this.ends.push(this.n);
     this.sources.push(bytes);

@@ -314,7 +314,26 @@ export class DelimiterDecoder extends BaseDecoder {
     let w = out.length;
     const presized = ranges === null && count >= PRESIZE_FROM && count <= this.budget;
     if (presized) out.length = w + count;
+    // decodeRanges' common case (frames inside the chunk, 'discard') goes through a
+    // loop of its own, which writes offsets straight into the ranges.
+    const direct = ranges !== null && budget === Infinity && this.ends === null && !suffix && !prefix;
     for (let k = 0; k < count; k++) {
+      if (direct && start >= chunkBase && !this.discarding) {
+        const added = ranges.addMatches(
+          chunk,
+          pairs,
+          first + 2 * k,
+          count - k,
+          from - chunkBase,
+          start - chunkBase,
+          max,
+        );
+        k += added;
+        frames += added;
+        bytes += ranges.bytes;
+        start = contentStart = ranges.at + chunkBase;
+        if (k === count) break;
+      }
       const m = from + pairs[first + 2 * k];
       const dl = pairs[first + 2 * k + 1];
       if (this.discarding || m - contentStart > max) {
