@@ -1,7 +1,8 @@
 /**
  * `framed(socket, { decoder, encoder })`: a full-duplex framed connection over a
- * `net.Socket` (or any Duplex). Frames in through an async iterator, frames out
- * through `write()`/`writeAll()`/`writeRaw()`, and the close handshake made explicit.
+ * `net.Socket` (or any Duplex). Frames in through an async iterator (one at a time,
+ * or in arrays: `batches()`), frames out through `write()`/`writeAll()`/`writeRaw()`,
+ * and the close handshake made explicit.
  *
  * States, and where each side's TCP socket is (see docs/tcp.md):
  * ```
@@ -566,40 +567,140 @@ export class Framed<T = Uint8Array> extends EventEmitter<FramedEvents> implement
     };
   }
 
+  /**
+   * The received frames in batches: each step gives, as a new array of at least
+   * one frame, every frame received and not taken yet, in order. A server that
+   * answers each batch with one `writeAll()` makes one encoder call and one socket
+   * write per batch, where `for await (const frame of conn)` and `write()` make
+   * one of each, and one iterator step, per frame. A batch holds the frames of the
+   * reads that came since the last step: at most the `highWaterMark` and the
+   * frames of one read.
+   *
+   * The frames are those the frame iterator gives (stable, `decode()` frames); it
+   * ends and throws as that iterator does, an error coming after a batch of the
+   * frames received before it. Both iterators take from the same queue: use one at
+   * a time (one after the other is fine; leaving a loop early leaves the frames
+   * not taken queued). Assigning {@link Framed.decoder} switches framing right
+   * after the last frame of the batch taken last.
+   *
+   * @example
+   * ```ts
+   * import net, { type AddressInfo } from 'node:net';
+   * import { LengthFieldDecoder, LengthFieldEncoder } from 'framecodec';
+   * import { framed } from 'framecodec/node';
+   * const codec = () => ({ decoder: new LengthFieldDecoder(), encoder: new LengthFieldEncoder() });
+   * // An echo server: each batch goes back in one write.
+   * const server = net.createServer((socket) => {
+   *   const conn = framed(socket, codec());
+   *   (async () => {
+   *     for await (const batch of conn.batches()) conn.writeAll(batch);
+   *     await conn.close({ timeoutMs: 5000 });
+   *   })().catch(() => conn.close({ timeoutMs: 0 }));
+   * });
+   * await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+   *
+   * const client = framed(net.connect((server.address() as AddressInfo).port, '127.0.0.1'), codec());
+   * client.writeAll([1, 2, 3].map((n) => new Uint8Array(n))); // three frames in one write
+   * await client.end();
+   * const lengths: number[] = [];
+   * for await (const batch of client.batches()) for (const frame of batch) lengths.push(frame.length);
+   * console.log(lengths); // => [1,2,3]
+   * server.close();
+   * ```
+   */
+  batches(): AsyncIterableIterator<T[]> {
+    const iterator: AsyncIterableIterator<T[]> = {
+      next: () => this.#nextBatch(),
+      return: async () => ({ done: true, value: undefined }),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
   async #next(): Promise<IteratorResult<T>> {
     for (;;) {
-      if (this.#aborted !== null) {
-        const { reason } = this.#aborted;
-        this.#aborted = null;
-        throw reason;
-      }
-      if (this.#head < this.#queue.length) return { done: false, value: this.#take() };
-      if (this.#finished) return { done: true, value: undefined };
-      const decodeError = this.#decodeError;
-      if (decodeError !== undefined) {
-        this.#finish();
-        throw decodeError;
-      }
-      if (this.#discard || this.#remoteEnded || this.#socketError !== undefined || this.#closed) {
-        // No frame will come any more.
-        const error = this.#socketError;
-        this.#finish();
-        if (error !== undefined) throw error;
-        return { done: true, value: undefined };
-      }
+      const ready = this.#poll();
+      if (ready) return { done: false, value: this.#take() };
+      if (ready === false) return { done: true, value: undefined };
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
   }
 
+  async #nextBatch(): Promise<IteratorResult<T[]>> {
+    for (;;) {
+      const ready = this.#poll();
+      if (ready) return { done: false, value: this.#takeAll() };
+      if (ready === false) return { done: true, value: undefined };
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  /**
+   * What an iterator step finds: true, a frame is queued; false, the iteration is
+   * over; undefined, wait for more. Throws an abort's reason, or the decoder's or
+   * the socket's error once the frames before it are taken.
+   */
+  #poll(): boolean | undefined {
+    if (this.#aborted !== null) {
+      const { reason } = this.#aborted;
+      this.#aborted = null;
+      throw reason;
+    }
+    if (this.#head < this.#queue.length) return true;
+    if (this.#finished) return false;
+    const decodeError = this.#decodeError;
+    if (decodeError !== undefined) {
+      this.#finish();
+      throw decodeError;
+    }
+    if (this.#discard || this.#remoteEnded || this.#socketError !== undefined || this.#closed) {
+      // No frame will come any more.
+      const error = this.#socketError;
+      this.#finish();
+      if (error !== undefined) throw error;
+      return false;
+    }
+    return undefined;
+  }
+
+  /** The next queued frame. */
   #take(): T {
     const head = this.#head;
     const frame = this.#queue[head];
-    const end = this.#ends[head];
     this.#queue[head] = undefined as T;
     this.#head = head + 1;
     this.#queuedBytes -= sizeOf(frame);
-    this.#taken = end;
-    // Drop the received chunks that lie wholly before the end of this frame.
+    this.#taken = this.#ends[head];
+    this.#dropRawBefore(this.#taken);
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#ends = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#ends = this.#ends.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.#paused) this.#flow();
+    return frame;
+  }
+
+  /** Every queued frame, as an array of the caller's. */
+  #takeAll(): T[] {
+    const queue = this.#queue;
+    const batch = this.#head === 0 ? queue : queue.slice(this.#head);
+    this.#taken = this.#ends[queue.length - 1];
+    this.#dropRawBefore(this.#taken);
+    this.#queue = [];
+    this.#ends = [];
+    this.#head = 0;
+    this.#queuedBytes = 0;
+    if (this.#paused) this.#flow();
+    return batch;
+  }
+
+  /** Drops the received chunks that lie wholly before raw coordinate `end` (the end of a frame taken). */
+  #dropRawBefore(end: number): void {
     const raw = this.#raw;
     let k = this.#rawHead;
     let at = this.#rawStart;
@@ -617,17 +718,6 @@ export class Framed<T = Uint8Array> extends EventEmitter<FramedEvents> implement
     } else {
       this.#rawHead = k;
     }
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#ends = [];
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#ends = this.#ends.slice(this.#head);
-      this.#head = 0;
-    }
-    if (this.#paused) this.#flow();
-    return frame;
   }
 
   /** The iteration is over: nothing more is delivered, later bytes are dropped. */
