@@ -531,6 +531,7 @@ export class LengthFieldEncoder {
   private readonly adjustment: number;
   private readonly includesHeader: boolean;
   private readonly max: number;
+  private readonly fieldMax: number;
 
   constructor(options?: LengthFieldEncoderOptions) {
     const o = objectOption('options', options);
@@ -548,6 +549,7 @@ export class LengthFieldEncoder {
       );
     }
     this.max = maxFrameLength(o.maxFrameLength);
+    this.fieldMax = this.field === 0 || this.field === 8 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * this.field) - 1;
     // Checked as a decoder checks it, so that one options object fails alike on both sides.
     integer('initialBytesToStrip', o.initialBytesToStrip, -1, 0);
   }
@@ -560,7 +562,7 @@ export class LengthFieldEncoder {
    */
   encode(payload: Uint8Array | ArrayBuffer, prefix?: Uint8Array | ArrayBuffer): Uint8Array {
     const bytes = toBytes(payload, 'payload');
-    const head = this.prefixOf(prefix, '');
+    const head = this.prefixOf(prefix, -1);
     const value = this.value(bytes.length);
     const frame = new Uint8Array(this.offset + this.headerLength(value) + bytes.length);
     frame.set(head, 0);
@@ -585,7 +587,7 @@ export class LengthFieldEncoder {
     const values: number[] = [];
     let total = 0;
     for (const item of items) {
-      const where = ` (item ${payloads.length})`;
+      const where = payloads.length;
       let prefix: unknown;
       let payload: unknown = item;
       if (isPrefixed(item)) ({ prefix, payload } = item);
@@ -607,11 +609,12 @@ export class LengthFieldEncoder {
     return buf;
   }
 
-  /** The prefix as bytes, exactly lengthFieldOffset of them; `where` names the item for messages. */
-  private prefixOf(prefix: unknown, where: string): Uint8Array {
+  /** The prefix as bytes, exactly lengthFieldOffset of them; `item` is its index in encodeAll() for messages (-1: encode()). */
+  private prefixOf(prefix: unknown, item: number): Uint8Array {
     const n = this.offset;
+    if (prefix === undefined && n === 0) return EMPTY;
+    const where = item < 0 ? '' : ` (item ${item})`;
     if (prefix === undefined) {
-      if (n === 0) return EMPTY;
       throw new InvalidOptionError(
         'prefix',
         `prefix is required${where}: lengthFieldOffset is ${n}, so each frame starts with the ${plural(n, 'byte')} written before its length field`,
@@ -638,7 +641,7 @@ export class LengthFieldEncoder {
   private value(payloadLength: number): number {
     let value = payloadLength - this.adjustment;
     if (this.includesHeader) value += this.field;
-    const fieldMax = this.field === 0 || this.field === 8 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * this.field) - 1;
+    const fieldMax = this.fieldMax;
     if (value < 0 || value > fieldMax) {
       const width = this.field ? `${this.field}-byte` : 'varint';
       throw new FrameTooLongError(
@@ -670,6 +673,11 @@ export class LengthFieldEncoder {
       }
       buf[at++] = value;
       return at;
+    }
+    if (w <= 4) {
+      // value < 2^32 (checked by value()): shifts are exact.
+      for (let k = 0; k < w; k++) buf[this.little ? at + k : at + w - 1 - k] = value >>> (8 * k);
+      return at + w;
     }
     for (let k = 0; k < w; k++) {
       const byte = Math.floor(value / 2 ** (8 * k)) % 256;
