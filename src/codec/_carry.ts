@@ -69,8 +69,6 @@ export class Carry {
    * short of full is a copy, so that a frame never shares a buffer with another.)
    */
   private exact = false;
-  /** While `buf` is exact: the scratch it replaced, for the frames after this one. */
-  private spare: Uint8Array<ArrayBuffer> | null = null;
 
   /**
    * Appends src[from, to). `limit` caps the capacity grown for this frame; `hint`
@@ -88,11 +86,12 @@ export class Carry {
       if (exact && sized) {
         next = frameBuffer(hint);
       } else {
-        const grown = Math.max(need, this.len * 2, 64, sized ? hint : 0);
-        next = new Uint8Array(Math.min(grown, Math.max(need, limit)));
+        const size = Math.min(Math.max(need, this.len * 2, 64, sized ? hint : 0), Math.max(need, limit));
+        // The first bytes of a frame of known length: a small slab piece, not a buffer
+        // of its own, since a buffer of the frame's length follows soon.
+        next = exact && size <= SLAB_MAX ? frameBuffer(size) : new Uint8Array(size);
       }
       if (buf !== null && this.len > 0) next.set(buf.subarray(0, this.len));
-      if (exact && sized && buf !== null && !this.shared && !this.exact) this.spare = buf;
       this.buf = buf = next;
       this.shared = false;
       this.exact = exact && sized;
@@ -158,9 +157,7 @@ export class Carry {
 
   /** Forgets the held bytes; the scratch is kept for the next frame unless it was handed out. */
   clear(): void {
-    if (this.exact) this.buf = this.spare;
-    else if (this.shared) this.buf = null;
-    this.spare = null;
+    if (this.shared || this.exact) this.buf = null;
     this.len = 0;
     this.shared = false;
     this.exact = false;
@@ -169,7 +166,6 @@ export class Carry {
   /** Forgets the held bytes and the scratch. */
   release(): void {
     this.buf = null;
-    this.spare = null;
     this.len = 0;
     this.shared = false;
     this.exact = false;
@@ -182,9 +178,7 @@ export class Carry {
    * by doubling, and one over SLAB_MAX is handed out with its frame, not kept.)
    */
   settle(): void {
-    if (this.len > 0) return;
-    this.buf = null;
-    this.spare = null;
+    if (this.len === 0) this.buf = null;
   }
 }
 
