@@ -4,7 +4,7 @@
  * or in arrays: `batches()`), frames out through `write()`/`writeAll()`/`writeRaw()`,
  * and the close handshake made explicit.
  *
- * States, and where each side's TCP socket is (see docs/tcp.md):
+ * States, and where each side's TCP socket is (see docs/node-tcp.md):
  * ```
  *                    peer FIN ('end')                 end() / close()
  *   open ───────────────────────────► half-closed-remote ───────────────┐
@@ -71,8 +71,10 @@ export interface FramedOptions<T = Uint8Array> {
   encoder?: FrameEncoder;
   /**
    * Bytes of received frames held for the iterator before reading pauses (the peer
-   * then sees TCP flow control); reading resumes below half of it. String frames
-   * count their length.
+   * then sees TCP flow control); reading resumes below half of it. Each frame
+   * counts its length and at least 1, so empty frames (empty lines, length fields
+   * of 0) fill the queue too, as a Node stream in object mode counts each object
+   * as 1. String frames count their length (UTF-16 code units), also at least 1.
    * @default 262144 (256 KiB)
    */
   highWaterMark?: number;
@@ -147,9 +149,13 @@ function isTracked<T>(decoder: FrameDecoder<T>): decoder is TrackedDecoder<T> {
 const ONE_FRAME: DecodeOptions = Object.freeze({ maxFrames: 1 });
 const EMPTY: Uint8Array = new Uint8Array(0);
 
-/** What a frame counts for the high-water mark: bytes, or UTF-16 code units for a string frame. */
+/**
+ * What a queued frame counts for the high-water mark: its bytes (UTF-16 code units
+ * for a string frame), and at least 1. An empty frame still costs a queue slot and
+ * an object: counted as 0, a peer sending empty lines would never pause reading.
+ */
 function sizeOf(frame: unknown): number {
-  return (frame as { length: number }).length;
+  return (frame as { length: number }).length || 1;
 }
 
 function stateError(code: string, message: string): Error {
@@ -321,7 +327,11 @@ export class Framed<T = Uint8Array> extends EventEmitter<FramedEvents> implement
     return 'open';
   }
 
-  /** Bytes of received frames waiting for the iterator (string frames count their length). */
+  /**
+   * Bytes of received frames waiting for the iterator, each frame counting at
+   * least 1 (an empty frame counts 1; string frames count their length): what
+   * `highWaterMark` is measured against, 0 exactly when no frame is queued.
+   */
   get readableLength(): number {
     return this.#queuedBytes;
   }
@@ -573,8 +583,8 @@ export class Framed<T = Uint8Array> extends EventEmitter<FramedEvents> implement
    * answers each batch with one `writeAll()` makes one encoder call and one socket
    * write per batch, where `for await (const frame of conn)` and `write()` make
    * one of each, and one iterator step, per frame. A batch holds the frames of the
-   * reads that came since the last step: at most the `highWaterMark` and the
-   * frames of one read.
+   * reads that came since the last step: at most the `highWaterMark` (each frame
+   * counting its length and at least 1) and the frames of one read.
    *
    * The frames are those the frame iterator gives (stable, `decode()` frames); it
    * ends and throws as that iterator does, an error coming after a batch of the

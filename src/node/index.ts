@@ -4,7 +4,8 @@
  * - {@link decoderTransform} / {@link encoderTransform}: `stream.Transform`s for `pipeline()`;
  * - {@link framed}: a framed full-duplex connection over a `net.Socket`, with
  *   half-close, graceful close with a reset deadline, explicit (typed) states, a
- *   decoder switch mid-stream, `writeRaw()` and an abort signal;
+ *   decoder switch mid-stream, frames in batches (`batches()`, answered with one
+ *   `writeAll()` each), `writeRaw()` and an abort signal;
  * - {@link zeroCopyOnread}: read a socket straight into WebAssembly memory;
  * - {@link socketStates}: TCP sockets per state on Linux (FIN_WAIT1, orphans...).
  *

@@ -13,6 +13,8 @@
  * Reading is pulled by the iterator: a chunk is read from the transport only when
  * the loop asks for a frame and every frame of the previous chunk has been taken,
  * so an idle loop leaves the peer to TCP flow control (or the transport's own).
+ * What is held is counted in chunks, not in frame bytes: a peer sending empty
+ * frames (empty lines, length fields of 0) is held back like any other.
  *
  * Where each received byte is, for the decoder switch (`conn.decoder = next`):
  * ```
