@@ -47,6 +47,21 @@ export interface RefLengthOptions {
   trailing: Trailing;
 }
 
+/** The length field of `o` holding `value`, as bytes (a varint, or `o.lengthFieldLength` bytes in its order). */
+export function lengthField(o: Pick<RefLengthOptions, 'lengthFieldLength' | 'byteOrder'>, value: number): number[] {
+  if (o.lengthFieldLength === 'varint') {
+    const out: number[] = [];
+    do {
+      out.push((value & 0x7f) | (value >= 128 ? 0x80 : 0));
+      value >>>= 7;
+    } while (value > 0);
+    return out;
+  }
+  const w = o.lengthFieldLength;
+  const field = Array.from({ length: w }, (_, i) => Math.floor(value / 2 ** (8 * (w - 1 - i))) % 256);
+  return o.byteOrder === 'little' ? field.reverse() : field;
+}
+
 export function refLengthField(input: Uint8Array, o: RefLengthOptions): Outcome {
   const s = sink();
   const n = input.length;

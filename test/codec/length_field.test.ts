@@ -12,7 +12,7 @@ import {
 } from '../../src/index.js';
 import { engine, useEngine } from '../../src/engine/index.js';
 import { apply, bytes, bytewise, chunking, cut, expectError, feedMode, hex, run, text } from '../_harness.js';
-import { refLengthField, type RefLengthOptions } from '../_reference.js';
+import { lengthField, refLengthField, type RefLengthOptions } from '../_reference.js';
 
 useEngine(); // the default engine is chosen on first use; these tests read `engine` before any decoder exists
 
@@ -524,17 +524,7 @@ const streamFor = (o: RefLengthOptions) =>
       const parts: number[] = [];
       for (const [payload, offsetBytes] of frames) {
         for (let k = 0; k < o.lengthFieldOffset; k++) parts.push(offsetBytes[k]);
-        let value = Math.max(0, payload.length - o.lengthAdjustment);
-        if (o.lengthFieldLength === 'varint') {
-          do {
-            parts.push((value & 0x7f) | (value >= 128 ? 0x80 : 0));
-            value >>>= 7;
-          } while (value > 0);
-        } else {
-          const w = o.lengthFieldLength;
-          const field = Array.from({ length: w }, (_, k) => Math.floor(value / 2 ** (8 * (w - 1 - k))) % 256);
-          parts.push(...(o.byteOrder === 'little' ? field.reverse() : field));
-        }
+        parts.push(...lengthField(o, Math.max(0, payload.length - o.lengthAdjustment)));
         parts.push(...payload);
       }
       const all = Uint8Array.from([...parts, ...garbage]);

@@ -16,7 +16,7 @@ import {
 } from '../../src/index.js';
 import { useEngine } from '../../src/engine/index.js';
 import { apply, chunking, feedMode, hex, type Outcome, run } from '../_harness.js';
-import { refDelimiter, refFixed, refLengthField, type RefLengthOptions } from '../_reference.js';
+import { lengthField, refDelimiter, refFixed, refLengthField, type RefLengthOptions } from '../_reference.js';
 
 useEngine();
 
@@ -67,17 +67,7 @@ function lengthStream(o: RefLengthOptions, lengths: number[], garbage: Uint8Arra
   const parts: number[] = [];
   lengths.forEach((n, k) => {
     for (let j = 0; j < o.lengthFieldOffset; j++) parts.push(0xa0 + j);
-    let value = Math.max(0, n - o.lengthAdjustment);
-    if (o.lengthFieldLength === 'varint') {
-      do {
-        parts.push((value & 0x7f) | (value >= 128 ? 0x80 : 0));
-        value >>>= 7;
-      } while (value > 0);
-    } else {
-      const w = o.lengthFieldLength;
-      const field = Array.from({ length: w }, (_, i) => Math.floor(value / 2 ** (8 * (w - 1 - i))) % 256);
-      parts.push(...(o.byteOrder === 'little' ? field.reverse() : field));
-    }
+    parts.push(...lengthField(o, Math.max(0, n - o.lengthAdjustment)));
     for (let j = 0; j < n; j++) parts.push((k * 31 + j) & 0xff);
   });
   return Uint8Array.from([...parts, ...garbage]);
