@@ -190,8 +190,11 @@ export abstract class BaseDecoder implements FrameDecoder {
     let bytes = chunk === undefined ? EMPTY : toBytes(chunk);
     if (this.failure) throw this.failure.again();
     const out: Uint8Array[] = [];
-    if (engine.holds(bytes)) bytes = this.inPlace(bytes);
-    const inMemory = engine.holds(bytes);
+    let inMemory = engine.holds(bytes);
+    if (inMemory) {
+      bytes = this.inPlace(bytes);
+      inMemory = engine.holds(bytes); // not when it had to be copied out
+    }
     try {
       this.feed(bytes, out, limit);
     } catch (e) {
