@@ -5,7 +5,9 @@
 // median ns per frame of each pair over the rounds, and B's speed-up over A.
 //
 //   node bench/experiments/ab.mjs path/to/A/dist/index.js path/to/B/dist/index.js \
-//        [--rounds 7] [--mode decode|each|ranges|frames] len4/256B/1460B-chunks lines/16B/64KiB-chunks ...
+//        [--rounds 7] [--mode decode|each|ranges|frames|js|wasm] len4/256B/1460B-chunks lines/16B/64KiB-chunks ...
+//
+// --mode js / wasm: decode() on that engine (FRAMECODEC_BACKEND is set for the children).
 //
 // --mode frames times `for await` over frames(Readable.from(chunks), new TextLineDecoder())
 // (the contender 'framecodec frames() (wasm-simd)'): give it text/... scenarios.
@@ -36,6 +38,8 @@ if (process.env.AB_CHILD) {
     each: 'framecodec decodeEach (wasm-simd)',
     ranges: 'framecodec decodeRanges (wasm-simd)',
     frames: 'framecodec frames() (wasm-simd)',
+    js: 'framecodec (js)',
+    wasm: 'framecodec (wasm)',
   }[mode];
   const run = (await CONTENDERS[key].load({ dist: pathToFileURL(dist).href }))(scn);
   const input = buildInput(scn);
@@ -75,7 +79,7 @@ if (process.env.AB_CHILD) {
       const order = r % 2 ? ['B', 'A'] : ['A', 'B'];
       for (const which of order) {
         const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), builds[which], id, mode], {
-          env: { ...process.env, AB_CHILD: '1' },
+          env: { ...process.env, AB_CHILD: '1', ...(mode === 'js' || mode === 'wasm' ? { FRAMECODEC_BACKEND: mode } : {}) },
         });
         results[id][which].push(Number(out));
       }

@@ -21,7 +21,16 @@
  * ```
  * @module
  */
-import { delimiterTable, engine, nativeIndexOf, OUT_CAP, type ScanResult, useEngine, WINDOW } from '../engine/index.js';
+import {
+  type Backend,
+  delimiterTable,
+  engine,
+  nativeIndexOf,
+  OUT_CAP,
+  type ScanResult,
+  useEngine,
+  WINDOW,
+} from '../engine/index.js';
 import { hex, part, payloadList, toBytes } from './_bytes.js';
 import { concat, SLAB_MAX } from './_carry.js';
 import { BaseDecoder, PRESIZE_FROM } from './decoder.js';
@@ -134,11 +143,13 @@ const PREFIX = 2;
 /**
  * Frames of at least this many bytes on average are found in place with the
  * runtime's native search (Node's memchr), where it has one: one native call per
- * frame then costs less than copying the frame into linear memory to scan it.
+ * frame then costs less than copying the frame into linear memory to scan it. The
+ * scalar engines' scanners lose to a native search sooner; the js engine's loses
+ * even to a plain `Uint8Array.prototype.indexOf`, so it walks without memchr too.
  */
-const WALK_FROM = 1024;
-/** The same for the js engine, whose own scanner loses to any native search sooner. */
-const JS_WALK_FROM = 64;
+const WALK_FROM: Record<Backend, number> = { 'wasm-simd': 1024, wasm: 256, js: 64 };
+/** Until a frame has shown how long frames are, windows start this small (see push). */
+const FIRST_WINDOW = 4096;
 
 /**
  * Splits a stream at delimiters.
@@ -210,10 +221,8 @@ export class DelimiterDecoder extends BaseDecoder {
    * engine, whose scanner is slower than the runtime's search.
    */
   private walks(): boolean {
-    if (this.findByte < 0) return false;
-    return engine.name === 'js'
-      ? this.lastLength >= JS_WALK_FROM
-      : nativeIndexOf !== null && this.lastLength >= WALK_FROM;
+    if (this.findByte < 0 || (nativeIndexOf === null && engine.name !== 'js')) return false;
+    return this.lastLength >= WALK_FROM[engine.name];
   }
 
   protected clear(): void {
@@ -232,7 +241,10 @@ export class DelimiterDecoder extends BaseDecoder {
     // them from the last frames' length, and doubles it while they are not found:
     // it scans about the bytes it consumes (the guess overshoots by at most the
     // bytes of the frames it was made from), not a whole window per call.
-    let window = largest;
+    // The first window of a stream is small when the delimiters could be found in
+    // place: one frame then says whether to (walks()), before a whole window of
+    // long frames has gone through a slower scan.
+    let window = this.lastLength === 0 && this.findByte >= 0 ? FIRST_WINDOW : largest;
     if (this.budget < Infinity) {
       const guess = this.budget * (Math.ceil(this.lastLength) + this.set.maxLength);
       window = Math.min(largest, Math.max(2 * this.set.maxLength, 8 * this.budget, guess));
