@@ -155,9 +155,12 @@ const PROBE_AFTER = 8192;
 /**
  * Once frames average at least this many bytes, their headers are read in place
  * (engine.walkLength) instead of copying the window into linear memory for the
- * wasm scanner: with few headers per byte, the copy is most of the cost.
+ * wasm scanner: with few headers per byte, the copy is most of the cost. So are
+ * the headers of a short chunk (below SMALL_CHUNK): the call into wasm and the
+ * staging cost more than the scan saves on a few frames.
  */
-const WALK_FROM = 128;
+const WALK_FROM = 32;
+const SMALL_CHUNK = 4096;
 
 /**
  * Splits a stream into frames whose length is carried in a header.
@@ -307,7 +310,7 @@ export class LengthFieldDecoder extends BaseDecoder {
     }
     let wlen = avail;
     let r: ScanResult;
-    if (tail === 0 && (this.walk || engine.name === 'js')) {
+    if (tail === 0 && (this.walk || n - i < SMALL_CHUNK || engine.name === 'js')) {
       // Headers read where they lie (the js engine has no faster way).
       r = engine.walkLength(this.params, chunk, i, avail, this.budget);
     } else {
