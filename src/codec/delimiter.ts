@@ -148,6 +148,8 @@ const PREFIX = 2;
  * even to a plain `Uint8Array.prototype.indexOf`, so it walks without memchr too.
  */
 const WALK_FROM: Record<Backend, number> = { 'wasm-simd': 1024, wasm: 256, js: 64 };
+/** The same for one delimiter of two bytes or more, found with Node's native search (Boyer-Moore-Horspool). */
+const NEEDLE_WALK_FROM: Record<Backend, number> = { 'wasm-simd': 4096, wasm: 256, js: 32 };
 /** Until a frame has shown how long frames are, windows start this small (see push). */
 const FIRST_WINDOW = 4096;
 
@@ -194,6 +196,8 @@ export class DelimiterDecoder extends BaseDecoder {
    */
   private readonly findByte: number;
   private readonly lines: boolean;
+  /** The one delimiter of a set of one that is two bytes or more, which Node's native search finds in place; else null. */
+  private readonly needle: Uint8Array | null;
 
   constructor(options: DelimiterDecoderOptions) {
     const o = objectOption('options', options);
@@ -208,6 +212,7 @@ export class DelimiterDecoder extends BaseDecoder {
     const list = this.set.list.map((d) => d.join(','));
     this.lines = list.length === 2 && list.includes('10') && list.includes('13,10');
     this.findByte = this.lines ? 10 : list.length === 1 && this.set.maxLength === 1 ? this.set.list[0][0] : -1;
+    this.needle = list.length === 1 && this.set.maxLength > 1 && nativeIndexOf !== null ? this.set.list[0] : null;
   }
 
   protected held(): number {
@@ -221,6 +226,7 @@ export class DelimiterDecoder extends BaseDecoder {
    * engine, whose scanner is slower than the runtime's search.
    */
   private walks(): boolean {
+    if (this.needle !== null) return this.lastLength >= NEEDLE_WALK_FROM[engine.name];
     if (this.findByte < 0 || (nativeIndexOf === null && engine.name !== 'js')) return false;
     return this.lastLength >= WALK_FROM[engine.name];
   }
@@ -244,7 +250,7 @@ export class DelimiterDecoder extends BaseDecoder {
     // The first window of a stream is small when the delimiters could be found in
     // place: one frame then says whether to (walks()), before a whole window of
     // long frames has gone through a slower scan.
-    let window = this.lastLength === 0 && this.findByte >= 0 ? FIRST_WINDOW : largest;
+    let window = this.lastLength === 0 && (this.findByte >= 0 || this.needle !== null) ? FIRST_WINDOW : largest;
     if (this.budget < Infinity) {
       const guess = this.budget * (Math.ceil(this.lastLength) + this.set.maxLength);
       window = Math.min(largest, Math.max(2 * this.set.maxLength, 8 * this.budget, guess));
@@ -257,7 +263,10 @@ export class DelimiterDecoder extends BaseDecoder {
         r = this.scanWindow(from, wlen, chunk, chunkBase, false);
       } else if (from >= chunkBase) {
         wlen = end - from;
-        r = engine.findDelimiters(this.findByte, this.lines, chunk, from - chunkBase, wlen, false, this.budget);
+        r =
+          this.needle !== null
+            ? engine.findNeedle(this.needle, chunk, from - chunkBase, wlen, false, this.budget)
+            : engine.findDelimiters(this.findByte, this.lines, chunk, from - chunkBase, wlen, false, this.budget);
       } else {
         // The start of a delimiter is carried (a \r): resolve it in a small window.
         wlen = Math.min(wlen, chunkBase - from + this.set.maxLength);

@@ -55,7 +55,7 @@ import {
   RESULT_VALUE,
 } from '../../assembly/abi.js';
 import { part } from '../codec/_bytes.js';
-import { indexOfByte } from './find_byte.js';
+import { indexOfByte, nativeIndexOf } from './find_byte.js';
 import { walkLength } from './walk_length.js';
 
 export type Backend = 'wasm-simd' | 'wasm' | 'js';
@@ -228,6 +228,59 @@ export class Engine {
     r.count = count;
     // A \r at the window's end may start a \r\n: it waits for the next byte.
     r.resume = (count < limit ? (lines && !final && end > p && chunk[end - 1] === CR ? end - 1 : end) : p) - from;
+    r.pairs = pairs;
+    r.first = 0;
+    this.walkedBytes = chunk;
+    this.window = from;
+    return r;
+  }
+
+  /**
+   * Finds the one delimiter `needle` (two bytes or more) in chunk[from, from + take),
+   * in place, with Node's native search: the same results as
+   * {@link scanDelimiters} over that window (leftmost matches; the window's last
+   * bytes, when they begin the delimiter and the window is not `final`, are
+   * pending), at most `cap` matches. Only where `nativeIndexOf` exists.
+   */
+  findNeedle(
+    needle: Uint8Array,
+    chunk: Uint8Array,
+    from: number,
+    take: number,
+    final: boolean,
+    cap: number,
+  ): ScanResult {
+    const search = nativeIndexOf as unknown as (this: Uint8Array, needle: Uint8Array, from: number) => number;
+    const pairs = this.walked;
+    const n = needle.length;
+    const end = from + take;
+    const limit = Math.min(cap, OUT_CAP);
+    let count = 0;
+    let p = from;
+    while (count < limit) {
+      const q = search.call(chunk, needle, p);
+      if (q < 0 || q + n > end) break;
+      pairs[2 * count] = q - from;
+      pairs[2 * count + 1] = n;
+      count++;
+      p = q + n;
+    }
+    let resume = p;
+    if (count < limit) {
+      resume = end;
+      // The window may end inside a delimiter: its first bytes wait for the next ones.
+      for (let q = Math.max(p, end - n + 1); !final && q < end; q++) {
+        let j = 0;
+        while (q + j < end && chunk[q + j] === needle[j]) j++;
+        if (q + j === end) {
+          resume = q;
+          break;
+        }
+      }
+    }
+    const r = this.result;
+    r.count = count;
+    r.resume = resume - from;
     r.pairs = pairs;
     r.first = 0;
     this.walkedBytes = chunk;

@@ -153,6 +153,54 @@ describe('long frames: the reference outcome under any chunking', () => {
     );
   });
 
+  test('a DelimiterDecoder with one multi-byte delimiter (found with the native search once frames are long)', () => {
+    const needles = ['\r\n', '\r\n\r\n', 'aab', 'abcab'];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...needles),
+        fc.array(frameLength, { maxLength: 10 }),
+        fc.nat(),
+        fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.constant(8 * 1024 * 1024)),
+        (needle, lengths, seed, maxFrameLength) => {
+          const delimiter = new TextEncoder().encode(needle);
+          // Content of the delimiter's own bytes (so that it occurs partly, and overlapping), then the delimiter.
+          const alphabet = [...new Set([...delimiter, 0x78])];
+          const parts: number[] = [];
+          let x = seed | 1;
+          for (const n of lengths) {
+            for (let j = 0; j < n; j++) {
+              x = (x * 1103515245 + 12345) >>> 0;
+              parts.push(alphabet[(x >>> 16) % alphabet.length]);
+            }
+            parts.push(...delimiter);
+          }
+          const input = Uint8Array.from(parts);
+          const ref = refDelimiter(input, {
+            delimiters: [delimiter],
+            disposition: 'discard',
+            maxFrameLength,
+            onTooLong: 'skip',
+            trailing: 'emit',
+          });
+          fc.assert(
+            fc.property(longChunking(input.length), feedMode, (how, each) => {
+              const discards: { bytes: number; offset: number }[] = [];
+              const d = new DelimiterDecoder({
+                delimiter,
+                maxFrameLength,
+                onTooLong: 'skip',
+                onDiscard: (i) => discards.push({ bytes: i.bytes, offset: i.offset }),
+              });
+              expect(run(d, apply(input, how), discards, each)).toEqual(ref);
+            }),
+            { numRuns: 3 },
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   test('FixedLengthDecoder: long records across many reads', () => {
     fc.assert(
       fc.property(
