@@ -51,7 +51,7 @@ import { allScenarios, buildInput, makeScenario, PAYLOAD_BYTES } from './lib/sce
 import { versionOf } from './lib/drivers.mjs';
 import { describe, evaluate, FC, familyOf } from './lib/targets.mjs';
 import { writeCharts } from './lib/chart.mjs';
-import { writeReport } from './lib/report.mjs';
+import { writeReadmeTable, writeReport } from './lib/report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -66,7 +66,10 @@ if (chartsOnly) {
   const data = JSON.parse(readFileSync(chartsOnly, 'utf8'));
   for (const f of await writeCharts(data, option('--charts-dir', join(root, 'bench/results'))))
     console.log(`chart: ${f}`);
-  if (flag('--report')) console.log(`report: ${writeReport(data, join(root, 'docs/performance.md'))}`);
+  if (flag('--report')) {
+    console.log(`report: ${writeReport(data, join(root, 'docs/performance.md'))}`);
+    console.log(`README table: ${writeReadmeTable(data, join(root, 'README.md'))}`);
+  }
   process.exit(0);
 }
 
@@ -400,4 +403,5 @@ console.log(`results: ${out}`);
 if (report) {
   for (const f of await writeCharts(data, join(root, 'bench/results'))) console.log(`chart: ${f}`);
   console.log(`report: ${writeReport(data, join(root, 'docs/performance.md'))}`);
+  console.log(`README table: ${writeReadmeTable(data, join(root, 'README.md'))}`);
 }
