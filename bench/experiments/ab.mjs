@@ -79,7 +79,11 @@ if (process.env.AB_CHILD) {
       const order = r % 2 ? ['B', 'A'] : ['A', 'B'];
       for (const which of order) {
         const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), builds[which], id, mode], {
-          env: { ...process.env, AB_CHILD: '1', ...(mode === 'js' || mode === 'wasm' ? { FRAMECODEC_BACKEND: mode } : {}) },
+          env: {
+            ...process.env,
+            AB_CHILD: '1',
+            ...(mode === 'js' || mode === 'wasm' ? { FRAMECODEC_BACKEND: mode } : {}),
+          },
         });
         results[id][which].push(Number(out));
       }
