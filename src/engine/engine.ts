@@ -187,6 +187,14 @@ export class Engine {
   walkLength(params: LengthParams, chunk: Uint8Array, from: number, take: number, cap: number): ScanResult {
     const r = this.result;
     walkLength(params, chunk, from, take, this.walked, 0, Math.min(cap, OUT_CAP), r);
+    return this.inPlaceResult(chunk, from, r.count, r.resume);
+  }
+
+  /** The result of a scan in place of chunk[from, …): `count` pairs in `walked`, resuming at window position `resume`. */
+  private inPlaceResult(chunk: Uint8Array, from: number, count: number, resume: number): ScanResult {
+    const r = this.result;
+    r.count = count;
+    r.resume = resume;
     r.pairs = this.walked;
     r.first = 0;
     this.walkedBytes = chunk;
@@ -224,15 +232,9 @@ export class Engine {
       count++;
       p = q + 1;
     }
-    const r = this.result;
-    r.count = count;
     // A \r at the window's end may start a \r\n: it waits for the next byte.
-    r.resume = (count < limit ? (lines && !final && end > p && chunk[end - 1] === CR ? end - 1 : end) : p) - from;
-    r.pairs = pairs;
-    r.first = 0;
-    this.walkedBytes = chunk;
-    this.window = from;
-    return r;
+    const resume = count < limit ? (lines && !final && end > p && chunk[end - 1] === CR ? end - 1 : end) : p;
+    return this.inPlaceResult(chunk, from, count, resume - from);
   }
 
   /**
@@ -278,14 +280,7 @@ export class Engine {
         }
       }
     }
-    const r = this.result;
-    r.count = count;
-    r.resume = resume - from;
-    r.pairs = pairs;
-    r.first = 0;
-    this.walkedBytes = chunk;
-    this.window = from;
-    return r;
+    return this.inPlaceResult(chunk, from, count, resume - from);
   }
 
   /**
