@@ -5,7 +5,11 @@
 // TypeScript and ask the engine one thing per call: "scan this window (the bytes
 // I carried, then this part of the chunk) and tell me what you found". The engine
 // copies the window into its staging area, runs the scanner, and hands back the
-// outcome as a {@link ScanResult}. Nothing stays in linear memory between calls, so:
+// outcome as a {@link ScanResult}. For long frames a decoder asks instead for a
+// scan in place (walkLength, findDelimiters, findNeedle): the same ScanResult,
+// found in the chunk where it lies, in JavaScript or with the runtime's native
+// byte search, since copying the window in would cost more than the scan saves.
+// Nothing stays in linear memory between calls, so:
 //   - an idle decoder owns no WebAssembly memory (its partial frame lives in an
 //     ordinary JS buffer that the garbage collector reclaims), and nothing leaks
 //     when a decoder is forgotten;
