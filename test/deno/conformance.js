@@ -523,6 +523,28 @@ export function conformance(expected) {
     );
   });
 
+  test('property: long lines, one-byte and multi-byte delimiters (found in place when long): any chunking gives the split', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 2500 }), { maxLength: 8 }),
+        fc.array(fc.nat(20000), { maxLength: 30 }),
+        fc.constantFrom('\n', '\0', '\r\n', 'ab'),
+        (lengths, cuts, delimiter) => {
+          // Lines of x and y, and of the first byte of a multi-byte delimiter (so that it occurs partly).
+          const partial = delimiter.length > 1 ? delimiter[0] : 'x';
+          const body = (/** @type {number} */ n, /** @type {number} */ k) =>
+            Array.from({ length: n }, (_, j) => (j % 7 === 3 ? partial : 'xy'[(j + k) % 2])).join('');
+          const lines = lengths.map(body);
+          const wire = bytes(lines.map((l) => l + delimiter).join(''));
+          const decoder =
+            delimiter === '\n' ? new LineDecoder() : new DelimiterDecoder({ delimiter: bytes(delimiter) });
+          assertEquals(outcome(decoder, cut(wire, cuts)), { frames: lines.map((l) => hex(bytes(l))) });
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   return cases;
 }
 
