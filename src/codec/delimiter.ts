@@ -258,15 +258,19 @@ export class DelimiterDecoder extends BaseDecoder {
     while (this.pos < end) {
       const from = this.pos;
       let wlen = Math.min(end - from, window);
+      let cap = OUT_CAP; // a scan that found fewer matches than this reached the window's end
       let r: ScanResult;
       if (!this.walks()) {
         r = this.scanWindow(from, wlen, chunk, chunkBase, false);
       } else if (from >= chunkBase) {
+        // In place, the search stops after the frames the call may still return
+        // (pulling frames one at a time stays linear); discarded ones do not count.
         wlen = end - from;
+        cap = Math.min(OUT_CAP, this.budget);
         r =
           this.needle !== null
-            ? engine.findNeedle(this.needle, chunk, from - chunkBase, wlen, false, this.budget)
-            : engine.findDelimiters(this.findByte, this.lines, chunk, from - chunkBase, wlen, false, this.budget);
+            ? engine.findNeedle(this.needle, chunk, from - chunkBase, wlen, false, cap)
+            : engine.findDelimiters(this.findByte, this.lines, chunk, from - chunkBase, wlen, false, cap);
       } else {
         // The start of a delimiter is carried (a \r): resolve it in a small window.
         wlen = Math.min(wlen, chunkBase - from + this.set.maxLength);
@@ -282,7 +286,7 @@ export class DelimiterDecoder extends BaseDecoder {
       }
       this.pos = from + resume;
       if (!this.discarding && this.pos - this.contentStart > this.max) this.overLimit();
-      if (from + wlen === end && count < OUT_CAP) break;
+      if (from + wlen === end && count < cap) break;
       window = Math.min(largest, 2 * window);
     }
     this.keep(chunk, chunkBase, end);
