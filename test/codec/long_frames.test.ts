@@ -15,7 +15,7 @@ import {
   LineDecoder,
 } from '../../src/index.js';
 import { useEngine } from '../../src/engine/index.js';
-import { apply, chunking, feedMode, hex, type Outcome, run } from '../_harness.js';
+import { apply, chunking, feedMode, hex, run } from '../_harness.js';
 import { lengthField, refDelimiter, refFixed, refLengthField, type RefLengthOptions } from '../_reference.js';
 
 useEngine();
