@@ -257,7 +257,9 @@ describe('long frames: limited calls (maxFrames), drained after each chunk, retu
             ? lineStream(lengths, [seed % 2 === 0], 0x0a)
             : lengthStream(o, lengths, new Uint8Array(0));
           const make = (): FrameDecoder =>
-            lines ? new LineDecoder({ maxFrameLength: 2000, onTooLong: 'skip' }) : new LengthFieldDecoder(o);
+            lines
+              ? new LineDecoder({ maxFrameLength: 2000, onTooLong: 'skip' })
+              : new LengthFieldDecoder({ ...o, maxFrameLength: 2000, onTooLong: 'skip' });
           const cuts = Array.from(
             { length: (seed % 40) + 1 },
             (_, k) => ((seed >>> 3) * (k + 1) * 2654435761) % (input.length + 1),
