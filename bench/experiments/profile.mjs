@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CONTENDERS } from '../lib/contenders.mjs';
 import { buildInput, makeScenario } from '../lib/scenarios.mjs';
+import { summarize } from './_profile.mjs';
 
 const [id = 'lines/64B/64KiB-chunks', seconds = '4', mode = 'decode'] = process.argv.slice(2);
 const dist = process.env.FRAMECODEC_DIST
@@ -73,27 +74,4 @@ if (!process.env.PROFILE_CHILD) {
   console.log(
     `${scn.id} ${key}: ${runs} runs, ${(((input.wireBytes * runs) / ns) * 1e3).toFixed(0)} MB/s, ${(ns / (input.frames * runs)).toFixed(1)} ns/frame`,
   );
-}
-
-function summarize(profile, file) {
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  const dt = profile.timeDeltas;
-  let total = 0;
-  profile.samples.forEach((id, k) => {
-    const n = nodes.get(id);
-    const f = n.callFrame;
-    const where = f.url ? `${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}` : '';
-    const key = `${f.functionName || '(anonymous)'} ${where}`.trim();
-    const t = dt[k] ?? 0;
-    self.set(key, (self.get(key) ?? 0) + t);
-    total += t;
-  });
-  console.log(`profile ${file}\nself time by function (top 18 of ${(total / 1000).toFixed(0)} ms):`);
-  [...self.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 18)
-    .forEach(([k, t]) => {
-      console.log(`  ${((t / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
-    });
 }

@@ -10,10 +10,10 @@
 // decode: TextLineDecoder.decode() chunk by chunk, then end(); frames: for await
 // over frames(Readable.from(chunks), new TextLineDecoder()); array: frames() over
 // the array of chunks. CPU time of this process (see _clock.mjs).
-import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { buildInput, makeScenario } from '../lib/scenarios.mjs';
 import { cpuNs, median } from './_clock.mjs';
+import { textRuns } from './_text_runs.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -30,25 +30,11 @@ const builds = [await import(pathToFileURL(a).href), await import(pathToFileURL(
 
 const bytes = (s) => (s.endsWith('KiB') ? Number(s.slice(0, -3)) * 1024 : Number(s.slice(0, -1)));
 const runner = (fc, chunks) => {
-  let n = 0;
-  const runs = {
-    decode: async () => {
-      const d = new fc.TextLineDecoder();
-      for (let i = 0; i < chunks.length; i++) n += d.decode(chunks[i]).length;
-      n += d.end().length;
-    },
-    frames: async () => {
-      for await (const _ of fc.frames(Readable.from(chunks), new fc.TextLineDecoder())) n++;
-    },
-    array: async () => {
-      for await (const _ of fc.frames(chunks, new fc.TextLineDecoder())) n++;
-    },
-  };
+  const runs = textRuns(fc, chunks);
   const run = runs[mode];
   return async () => {
-    n = 0;
     await run();
-    return n;
+    return runs.count();
   };
 };
 

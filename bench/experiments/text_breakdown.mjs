@@ -13,7 +13,7 @@ import readline from 'node:readline';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { buildInput, makeScenario } from '../lib/scenarios.mjs';
-import { cpuNs, median } from './_clock.mjs';
+import { interleaved, median } from './_clock.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -49,22 +49,12 @@ console.log(`engine ${fc.backend()}, node ${process.version}, ${size} B lines, $
 for (const chunkSize of [65536, 1460]) {
   const { chunks, frames } = buildInput(makeScenario('text', size, chunkSize));
   const names = Object.keys(contenders);
-  const samples = Object.fromEntries(names.map((k) => [k, []]));
-  for (let r = -2; r < rounds; r++) {
-    // Rounds -2 and -1 warm up and are not counted.
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(k + Math.max(r, 0)) % names.length];
-      const t0 = cpuNs();
-      let runs = 0;
-      do {
-        n = 0;
-        await contenders[name](chunks);
-        if (n !== frames && n !== chunks.length) throw new Error(`${name}: ${n} items`);
-        runs++;
-      } while (cpuNs() - t0 < 25e6);
-      if (r >= 0) samples[name].push((cpuNs() - t0) / runs);
-    }
-  }
+  // Rounds -2 and -1 warm up and are not counted (see interleaved()).
+  const samples = await interleaved(names, rounds, async (name) => {
+    n = 0;
+    await contenders[name](chunks);
+    if (n !== frames && n !== chunks.length) throw new Error(`${name}: ${n} items`);
+  });
   console.log(`\n${chunks.length} chunks of ${chunkSize} B, ${frames} lines`);
   for (const name of names) {
     const ns = median(samples[name]);

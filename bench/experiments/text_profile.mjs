@@ -10,9 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildInput, makeScenario } from '../lib/scenarios.mjs';
+import { summarize } from './_profile.mjs';
+import { textRuns } from './_text_runs.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -52,56 +53,20 @@ if (!process.env.PROFILE_CHILD) {
     dir,
     readdirSync(dir).find((f) => f.endsWith('.cpuprofile')),
   );
-  summarize(JSON.parse(readFileSync(file, 'utf8')), file);
+  summarize(JSON.parse(readFileSync(file, 'utf8')), file, 25);
 } else {
   const fc = await import(pathToFileURL(dist).href);
   const { chunks, frames } = buildInput(makeScenario('text', size, chunkSize));
-  let n = 0;
-  const runs = {
-    decode: async () => {
-      const d = new fc.TextLineDecoder();
-      for (let i = 0; i < chunks.length; i++) n += d.decode(chunks[i]).length;
-      n += d.end().length;
-    },
-    frames: async () => {
-      for await (const _ of fc.frames(Readable.from(chunks), new fc.TextLineDecoder())) n++;
-    },
-    array: async () => {
-      for await (const _ of fc.frames(chunks, new fc.TextLineDecoder())) n++;
-    },
-  };
+  const runs = textRuns(fc, chunks);
   const run = runs[mode];
   const end = Date.now() + seconds * 1000;
   let count = 0;
   const t0 = process.hrtime.bigint();
   while (Date.now() < end) {
-    n = 0;
     await run();
-    if (n !== frames) throw new Error(`${n} lines, expected ${frames}`);
+    if (runs.count() !== frames) throw new Error(`${runs.count()} lines, expected ${frames}`);
     count++;
   }
   const ns = Number(process.hrtime.bigint() - t0);
   console.log(`text/${size}B/${chunkSize}B ${mode}: ${count} runs, ${(ns / count / 1e3).toFixed(0)} µs per run`);
-}
-
-function summarize(profile, file) {
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  const dt = profile.timeDeltas;
-  let total = 0;
-  profile.samples.forEach((id, k) => {
-    const f = nodes.get(id).callFrame;
-    const where = f.url ? `${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}` : '';
-    const key = `${f.functionName || '(anonymous)'} ${where}`.trim();
-    const t = dt[k] ?? 0;
-    self.set(key, (self.get(key) ?? 0) + t);
-    total += t;
-  });
-  console.log(`profile ${file}\nself time by function (top 25 of ${(total / 1000).toFixed(0)} ms):`);
-  [...self.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 25)
-    .forEach(([k, t]) => {
-      console.log(`  ${((t / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
-    });
 }
