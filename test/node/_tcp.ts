@@ -2,6 +2,7 @@
 // every wait is bounded, and every socket and server is closed by dispose().
 import net from 'node:net';
 import { once } from 'node:events';
+import { afterEach } from 'vitest';
 
 export const HOST = '127.0.0.1';
 
@@ -43,6 +44,22 @@ export async function pair(options: PairOptions = {}): Promise<Pair> {
       server.close();
       await within(once(server, 'close'), 5000, 'server close').catch(() => undefined);
     },
+  };
+}
+
+/**
+ * For a test file: a function that opens a connected pair (as pair()), every one of
+ * them disposed after each test.
+ */
+export function pairsClosedAfterEach(): (options?: PairOptions) => Promise<Pair> {
+  const opened: Pair[] = [];
+  afterEach(async () => {
+    for (const p of opened.splice(0)) await p.dispose();
+  });
+  return async (options) => {
+    const p = await pair(options);
+    opened.push(p);
+    return p;
   };
 }
 

@@ -2,7 +2,7 @@
 // array per step; the same frames, errors and end as `for await (const frame of
 // conn)`, from the same queue.
 import { once } from 'node:events';
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import {
   FrameTooLongError,
   LengthFieldDecoder,
@@ -11,18 +11,9 @@ import {
   TruncatedFrameError,
 } from '../../src/index.js';
 import { framed, type Framed } from '../../src/node/index.js';
-import { pair, pollUntil, randomBytes, rng, sameFrames, within, type Pair } from './_tcp.js';
+import { pairsClosedAfterEach, pollUntil, randomBytes, rng, sameFrames, within } from './_tcp.js';
 
-const opened: Pair[] = [];
-afterEach(async () => {
-  for (const p of opened.splice(0)) await p.dispose();
-});
-
-async function connected(): Promise<Pair> {
-  const p = await pair();
-  opened.push(p);
-  return p;
-}
+const connected = pairsClosedAfterEach();
 
 const codec = () => ({ decoder: new LengthFieldDecoder(), encoder: new LengthFieldEncoder() });
 

@@ -2,21 +2,12 @@
 // close({ timeoutMs: 0 }) does (FIN, then RST at once, nothing left lingering) and
 // ends the iteration with the signal's reason.
 import { getEventListeners, once, setMaxListeners } from 'node:events';
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { InvalidOptionError, LengthFieldDecoder, LengthFieldEncoder } from '../../src/index.js';
 import { framed, socketStates, type Framed } from '../../src/node/index.js';
-import { pair, pollUntil, sleep, within, type Pair } from './_tcp.js';
+import { pairsClosedAfterEach, pollUntil, sleep, within } from './_tcp.js';
 
-const opened: Pair[] = [];
-afterEach(async () => {
-  for (const p of opened.splice(0)) await p.dispose();
-});
-
-async function connected(): Promise<Pair> {
-  const p = await pair();
-  opened.push(p);
-  return p;
-}
+const connected = pairsClosedAfterEach();
 
 const reason = new Error('shutting down');
 const closed = (conn: Framed) =>
@@ -89,8 +80,7 @@ test('abort() without a reason rejects with an AbortError DOMException', async (
 });
 
 test('aborting during a graceful close() that waits for the peer resets at once: close() resolves with { reset: true }', async () => {
-  const p = await pair({ server: { allowHalfOpen: true } }); // the peer does not answer our FIN
-  opened.push(p);
+  const p = await connected({ server: { allowHalfOpen: true } }); // the peer does not answer our FIN
   p.accepted.on('error', () => {});
   const controller = new AbortController();
   const conn = framed(p.client, { decoder: new LengthFieldDecoder(), signal: controller.signal });

@@ -2,21 +2,12 @@
 // they are, with write()'s backpressure (false, then 'drain').
 import { once } from 'node:events';
 import net from 'node:net';
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { InvalidOptionError, LengthFieldDecoder, LengthFieldEncoder } from '../../src/index.js';
 import { framed } from '../../src/node/index.js';
-import { HOST, pair, randomBytes, rng, sameFrames, within, type Pair } from './_tcp.js';
+import { HOST, pairsClosedAfterEach, randomBytes, rng, sameFrames, within } from './_tcp.js';
 
-const opened: Pair[] = [];
-afterEach(async () => {
-  for (const p of opened.splice(0)) await p.dispose();
-});
-
-async function connected(): Promise<Pair> {
-  const p = await pair();
-  opened.push(p);
-  return p;
-}
+const connected = pairsClosedAfterEach();
 
 test('a relay forwards the frames it reads (header kept: initialBytesToStrip 0) with writeRaw(), byte for byte, and no encoder', async () => {
   const rand = rng(0x4e1a);
