@@ -19,14 +19,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CONTENDERS } from '../lib/contenders.mjs';
 import { buildInput, makeScenario } from '../lib/scenarios.mjs';
 import { cpuNs, median } from './_clock.mjs';
+import { takeOption } from './_args.mjs';
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const k = args.indexOf(name);
-  if (k < 0) return fallback;
-  const [, value] = args.splice(k, 2);
-  return value;
-};
+const option = (name, fallback) => takeOption(args, name, fallback);
 
 if (process.env.AB_CHILD) {
   const [dist, id, mode] = args;

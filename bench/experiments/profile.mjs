@@ -7,45 +7,18 @@
 //
 // It re-executes itself under `node --cpu-prof --cpu-prof-interval 50`, so the
 // profile covers only the timed loop's process.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { CONTENDERS } from '../lib/contenders.mjs';
 import { buildInput, makeScenario } from '../lib/scenarios.mjs';
-import { summarize } from './_profile.mjs';
+import { inProfiledChild, profileChild } from './_profile.mjs';
 
 const [id = 'lines/64B/64KiB-chunks', seconds = '4', mode = 'decode'] = process.argv.slice(2);
 const dist = process.env.FRAMECODEC_DIST
   ? pathToFileURL(process.env.FRAMECODEC_DIST).href
   : new URL('../../dist/index.js', import.meta.url).href;
 
-if (!process.env.PROFILE_CHILD) {
-  const dir = mkdtempSync(join(tmpdir(), 'framecodec-prof-'));
-  execFileSync(
-    process.execPath,
-    [
-      '--cpu-prof',
-      '--cpu-prof-interval',
-      '50',
-      '--cpu-prof-dir',
-      dir,
-      fileURLToPath(import.meta.url),
-      id,
-      seconds,
-      mode,
-    ],
-    {
-      stdio: 'inherit',
-      env: { ...process.env, PROFILE_CHILD: '1' },
-    },
-  );
-  const file = join(
-    dir,
-    readdirSync(dir).find((f) => f.endsWith('.cpuprofile')),
-  );
-  summarize(JSON.parse(readFileSync(file, 'utf8')), file);
+if (!inProfiledChild) {
+  profileChild(import.meta.url, [id, seconds, mode]);
 } else {
   const [scheme, size, chunk] = id.split('/');
   const toBytes = (s) => (s.endsWith('KiB') ? Number(s.slice(0, -3)) * 1024 : Number(s.slice(0, -1)));

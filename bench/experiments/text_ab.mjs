@@ -14,14 +14,10 @@ import { pathToFileURL } from 'node:url';
 import { buildInput, makeScenario } from '../lib/scenarios.mjs';
 import { cpuNs, median } from './_clock.mjs';
 import { textRuns } from './_text_runs.mjs';
+import { takeOption } from './_args.mjs';
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const k = args.indexOf(name);
-  if (k < 0) return fallback;
-  const [, value] = args.splice(k, 2);
-  return value;
-};
+const option = (name, fallback) => takeOption(args, name, fallback);
 const mode = option('--mode', 'frames');
 const pairs = Number(option('--pairs', '60'));
 const batchNs = Number(option('--batch-ms', '30')) * 1e6;

@@ -11,12 +11,10 @@ import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { buildInput, makeScenario } from '../lib/scenarios.mjs';
 import { interleaved, median } from './_clock.mjs';
+import { takeOption } from './_args.mjs';
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const k = args.indexOf(name);
-  return k < 0 ? fallback : args[k + 1];
-};
+const option = (name, fallback) => takeOption(args, name, fallback);
 const fc = await import(pathToFileURL(args[0]).href);
 const size = Number(option('--size', '64'));
 const rounds = Number(option('--rounds', '11'));

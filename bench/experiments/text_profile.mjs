@@ -6,54 +6,26 @@
 // decode: TextLineDecoder.decode() chunk by chunk; frames: for await over
 // frames(Readable.from(chunks), new TextLineDecoder()); array: the same over the
 // array of chunks (no stream). It re-executes itself under `node --cpu-prof`.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { buildInput, makeScenario } from '../lib/scenarios.mjs';
-import { summarize } from './_profile.mjs';
+import { inProfiledChild, profileChild } from './_profile.mjs';
 import { textRuns } from './_text_runs.mjs';
+import { takeOption } from './_args.mjs';
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const k = args.indexOf(name);
-  if (k < 0) return fallback;
-  const [, value] = args.splice(k, 2);
-  return value;
-};
+const option = (name, fallback) => takeOption(args, name, fallback);
 const chunkSize = Number(option('--chunk', '1460'));
 const size = Number(option('--size', '64'));
 const seconds = Number(option('--seconds', '4'));
 const [dist, mode = 'frames'] = args;
 
-if (!process.env.PROFILE_CHILD) {
-  const dir = mkdtempSync(join(tmpdir(), 'framecodec-prof-'));
-  execFileSync(
-    process.execPath,
-    [
-      '--cpu-prof',
-      '--cpu-prof-interval',
-      '50',
-      '--cpu-prof-dir',
-      dir,
-      fileURLToPath(import.meta.url),
-      resolve(dist),
-      mode,
-      '--chunk',
-      String(chunkSize),
-      '--size',
-      String(size),
-      '--seconds',
-      String(seconds),
-    ],
-    { stdio: 'inherit', env: { ...process.env, PROFILE_CHILD: '1' } },
+if (!inProfiledChild) {
+  profileChild(
+    import.meta.url,
+    [resolve(dist), mode, '--chunk', String(chunkSize), '--size', String(size), '--seconds', String(seconds)],
+    25,
   );
-  const file = join(
-    dir,
-    readdirSync(dir).find((f) => f.endsWith('.cpuprofile')),
-  );
-  summarize(JSON.parse(readFileSync(file, 'utf8')), file, 25);
 } else {
   const fc = await import(pathToFileURL(dist).href);
   const { chunks, frames } = buildInput(makeScenario('text', size, chunkSize));
